@@ -1,0 +1,1 @@
+//! AWS Client VPN PKI: CA, server and client certificates, verification, ACM import, OpenVPN profiles.

@@ -1,0 +1,69 @@
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+#[test]
+fn template_documents_exactly_the_defaults() {
+    let parsed = Config::from_toml_and_env("template", TEMPLATE, &[]).expect("template is valid");
+    assert_eq!(parsed, Config::default());
+}
+
+#[test]
+fn effective_config_round_trips_through_toml() {
+    let text = Config::default().to_toml();
+    let parsed = Config::from_toml_and_env("show", &text, &[]).unwrap();
+    assert_eq!(parsed, Config::default());
+}
+
+#[test]
+fn env_overrides_file_values_and_parses_literals() {
+    let text = "[emulator]\nport = 6000\n";
+    let cfg = Config::from_toml_and_env(
+        "f",
+        text,
+        &env(&[("DSQL_DEPLOY_EMULATOR_PORT", "6001"), ("DSQL_DEPLOY_PROJECT_NAME", "demo"), ("DSQL_DEPLOY_CONFIG", "x")]),
+    )
+    .unwrap();
+    assert_eq!(cfg.emulator.port, 6001);
+    assert_eq!(cfg.project.name, "demo");
+}
+
+#[test]
+fn unknown_key_in_file_names_the_key_and_line() {
+    let err = Config::from_toml_and_env("dsql-deploy.toml", "[emulator]\nprot = 1\n", &[]).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("dsql-deploy.toml") && msg.contains("prot") && msg.contains("line 2"), "{msg}");
+}
+
+#[test]
+fn unknown_env_override_is_an_error() {
+    let err = Config::from_toml_and_env("f", "", &env(&[("DSQL_DEPLOY_NOPE_X", "1")])).unwrap_err();
+    assert!(err.to_string().contains("DSQL_DEPLOY_NOPE_X"), "{err}");
+    let err = Config::from_toml_and_env("f", "", &env(&[("DSQL_DEPLOY_EMULATOR_PROT", "1")])).unwrap_err();
+    assert!(err.to_string().contains("DSQL_DEPLOY_EMULATOR_PROT") && err.to_string().contains("prot"), "{err}");
+}
+
+#[test]
+fn wrong_type_from_env_names_the_variable() {
+    let err = Config::from_toml_and_env("f", "", &env(&[("DSQL_DEPLOY_EMULATOR_PORT", "many")])).unwrap_err();
+    assert!(err.to_string().contains("DSQL_DEPLOY_EMULATOR_PORT"), "{err}");
+}
+
+#[test]
+fn all_validation_problems_are_reported_together() {
+    let text = "[project]\nname = \"Bad Name\"\nregion = \"mars\"\n[schema]\ndatabase = \"1x\"\n";
+    let err = Config::from_toml_and_env("f", text, &[]).unwrap_err();
+    let ConfigError::Invalid(problems) = &err else { panic!("{err}") };
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["project.name", "project.region", "schema.database"]);
+}
+
+#[test]
+fn region_shapes() {
+    assert!(is_region("us-east-1"));
+    assert!(is_region("us-gov-west-1"));
+    assert!(!is_region("useast1"));
+    assert!(!is_region("us-east-x"));
+}

@@ -1,0 +1,1 @@
+//! Drives the Terraform module: tfvars from config, terraform init/plan/apply/destroy/output, outputs to .env.

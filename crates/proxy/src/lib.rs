@@ -1,0 +1,1 @@
+//! The PostgreSQL-wire proxy engine shared by the emulator and the gateway.

@@ -1,0 +1,1 @@
+//! Temporal config from environment variables: validate everything, substitute strictly, write atomically.

@@ -1,0 +1,1 @@
+//! temporal-sql-tool compatible schema management, executed the DSQL way.

@@ -1,0 +1,1 @@
+//! PostgreSQL v3 protocol messages, both directions, as a pure codec with no I/O.
