@@ -1,1 +1,6 @@
-//! What is specific to Aurora DSQL: auth tokens, dialect rules, error classification, limits, endpoint naming.
+//! What is specific to Aurora DSQL: auth tokens, dialect rules (what DSQL
+//! refuses, with its exact SQLSTATE and message), error classification,
+//! limits and endpoint naming.
+
+pub mod dialect;
+pub mod lint;
