@@ -1,0 +1,479 @@
+-- Temporal persistence schema for Aurora DSQL (full schema for
+-- `setup-schema -f` / `-s dsql/v12/temporal`). Equivalent to Temporal's
+-- PostgreSQL v12 schema version 1.19, adapted for DSQL:
+--   * BYTEA identifier columns in keys are UUIDs (DSQL cannot index BYTEA);
+--     task_queue_id holds the dsql plugin's SHA-256-derived UUID and
+--     chasm_path the path string, as the Temporal DSQL build expects;
+--   * BIGSERIAL is a BIGINT identity with CACHE 1;
+--   * UNIQUE constraints and indexes are CREATE [UNIQUE] INDEX ASYNC;
+--   * one DDL statement per statement (the schema tool runs each in its own
+--     transaction), IF NOT EXISTS everywhere so that reruns are safe.
+-- Generated from versioned/v1.19/*.sql in manifest order; keep them equal
+-- (a test compares the statements).
+
+-- ---- versioned/v1.19/namespaces.sql ----
+
+-- Namespaces and the namespace change counter.
+-- DSQL: namespaces.id is a UUID (BYTEA cannot be part of a key); the UNIQUE
+-- constraint on name becomes a unique asynchronous index, built after the table.
+
+CREATE TABLE IF NOT EXISTS namespaces (
+  partition_id         INTEGER      NOT NULL,
+  id                   UUID         NOT NULL,
+  name                 VARCHAR(255) NOT NULL,
+  notification_version BIGINT       NOT NULL,
+  --
+  data                 BYTEA        NOT NULL,
+  data_encoding        VARCHAR(16)  NOT NULL,
+  is_global            BOOLEAN      NOT NULL,
+  PRIMARY KEY (partition_id, id)
+);
+
+CREATE UNIQUE INDEX ASYNC IF NOT EXISTS namespaces_name_key ON namespaces (name);
+
+CREATE TABLE IF NOT EXISTS namespace_metadata (
+  partition_id         INTEGER NOT NULL,
+  notification_version BIGINT  NOT NULL,
+  PRIMARY KEY (partition_id)
+);
+
+-- The one row Temporal's namespace cache polls; ON CONFLICT keeps reruns safe.
+INSERT INTO namespace_metadata (partition_id, notification_version)
+  VALUES (54321, 1)
+  ON CONFLICT (partition_id) DO NOTHING;
+
+-- ---- versioned/v1.19/executions.sql ----
+
+-- Shards, workflow executions and their mutable-state maps.
+-- DSQL: namespace_id and run_id are UUIDs (BYTEA cannot be part of a key);
+-- chasm_path is the path string the dsql plugin writes.
+
+CREATE TABLE IF NOT EXISTS shards (
+  shard_id      INTEGER     NOT NULL,
+  --
+  range_id      BIGINT      NOT NULL,
+  data          BYTEA       NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (shard_id)
+);
+
+CREATE TABLE IF NOT EXISTS executions (
+  shard_id           INTEGER      NOT NULL,
+  namespace_id       UUID         NOT NULL,
+  workflow_id        VARCHAR(255) NOT NULL,
+  run_id             UUID         NOT NULL,
+  --
+  next_event_id      BIGINT       NOT NULL,
+  last_write_version BIGINT       NOT NULL,
+  data               BYTEA        NOT NULL,
+  data_encoding      VARCHAR(16)  NOT NULL,
+  state              BYTEA        NOT NULL,
+  state_encoding     VARCHAR(16)  NOT NULL,
+  db_record_version  BIGINT       NOT NULL DEFAULT 0,
+  PRIMARY KEY (shard_id, namespace_id, workflow_id, run_id)
+);
+
+CREATE TABLE IF NOT EXISTS current_executions (
+  shard_id           INTEGER      NOT NULL,
+  namespace_id       UUID         NOT NULL,
+  workflow_id        VARCHAR(255) NOT NULL,
+  --
+  run_id             UUID         NOT NULL,
+  create_request_id  VARCHAR(255) NOT NULL,
+  state              INTEGER      NOT NULL,
+  status             INTEGER      NOT NULL,
+  start_version      BIGINT       NOT NULL DEFAULT 0,
+  start_time         TIMESTAMP    NULL,
+  last_write_version BIGINT       NOT NULL,
+  -- the WorkflowExecutionState, as in executions.state
+  data               BYTEA        NULL,
+  data_encoding      VARCHAR(16)  NOT NULL DEFAULT '',
+  PRIMARY KEY (shard_id, namespace_id, workflow_id)
+);
+
+CREATE TABLE IF NOT EXISTS current_chasm_executions (
+  shard_id           INTEGER      NOT NULL,
+  namespace_id       UUID         NOT NULL,
+  business_id        VARCHAR(255) NOT NULL,
+  archetype_id       BIGINT       NOT NULL,
+  --
+  run_id             UUID         NOT NULL,
+  create_request_id  VARCHAR(255) NOT NULL,
+  state              INTEGER      NOT NULL,
+  status             INTEGER      NOT NULL,
+  start_version      BIGINT       NOT NULL DEFAULT 0,
+  start_time         TIMESTAMP    NULL,
+  last_write_version BIGINT       NOT NULL,
+  data               BYTEA        NULL,
+  data_encoding      VARCHAR(16)  NOT NULL DEFAULT '',
+  PRIMARY KEY (shard_id, namespace_id, business_id, archetype_id)
+);
+
+-- DSQL has no BIGSERIAL. The dsql plugin writes its own (Snowflake) ids; the
+-- identity default serves clients that leave id out. CACHE 1 because reads
+-- use ORDER BY id: a per-session cache of 65536 would hand out ids that are
+-- not monotonic across sessions, reordering buffered events.
+CREATE TABLE IF NOT EXISTS buffered_events (
+  shard_id      INTEGER      NOT NULL,
+  namespace_id  UUID         NOT NULL,
+  workflow_id   VARCHAR(255) NOT NULL,
+  run_id        UUID         NOT NULL,
+  id            BIGINT       GENERATED BY DEFAULT AS IDENTITY (CACHE 1) NOT NULL,
+  --
+  data          BYTEA        NOT NULL,
+  data_encoding VARCHAR(16)  NOT NULL,
+  PRIMARY KEY (shard_id, namespace_id, workflow_id, run_id, id)
+);
+
+CREATE UNIQUE INDEX ASYNC IF NOT EXISTS buffered_events_id_key ON buffered_events (id);
+
+-- each row is one key of one map<int64, ActivityInfo>
+CREATE TABLE IF NOT EXISTS activity_info_maps (
+  shard_id      INTEGER      NOT NULL,
+  namespace_id  UUID         NOT NULL,
+  workflow_id   VARCHAR(255) NOT NULL,
+  run_id        UUID         NOT NULL,
+  schedule_id   BIGINT       NOT NULL,
+  --
+  data          BYTEA        NOT NULL,
+  data_encoding VARCHAR(16),
+  PRIMARY KEY (shard_id, namespace_id, workflow_id, run_id, schedule_id)
+);
+
+CREATE TABLE IF NOT EXISTS timer_info_maps (
+  shard_id      INTEGER      NOT NULL,
+  namespace_id  UUID         NOT NULL,
+  workflow_id   VARCHAR(255) NOT NULL,
+  run_id        UUID         NOT NULL,
+  timer_id      VARCHAR(255) NOT NULL,
+  --
+  data          BYTEA        NOT NULL,
+  data_encoding VARCHAR(16),
+  PRIMARY KEY (shard_id, namespace_id, workflow_id, run_id, timer_id)
+);
+
+CREATE TABLE IF NOT EXISTS child_execution_info_maps (
+  shard_id      INTEGER      NOT NULL,
+  namespace_id  UUID         NOT NULL,
+  workflow_id   VARCHAR(255) NOT NULL,
+  run_id        UUID         NOT NULL,
+  initiated_id  BIGINT       NOT NULL,
+  --
+  data          BYTEA        NOT NULL,
+  data_encoding VARCHAR(16),
+  PRIMARY KEY (shard_id, namespace_id, workflow_id, run_id, initiated_id)
+);
+
+CREATE TABLE IF NOT EXISTS request_cancel_info_maps (
+  shard_id      INTEGER      NOT NULL,
+  namespace_id  UUID         NOT NULL,
+  workflow_id   VARCHAR(255) NOT NULL,
+  run_id        UUID         NOT NULL,
+  initiated_id  BIGINT       NOT NULL,
+  --
+  data          BYTEA        NOT NULL,
+  data_encoding VARCHAR(16),
+  PRIMARY KEY (shard_id, namespace_id, workflow_id, run_id, initiated_id)
+);
+
+CREATE TABLE IF NOT EXISTS signal_info_maps (
+  shard_id      INTEGER      NOT NULL,
+  namespace_id  UUID         NOT NULL,
+  workflow_id   VARCHAR(255) NOT NULL,
+  run_id        UUID         NOT NULL,
+  initiated_id  BIGINT       NOT NULL,
+  --
+  data          BYTEA        NOT NULL,
+  data_encoding VARCHAR(16),
+  PRIMARY KEY (shard_id, namespace_id, workflow_id, run_id, initiated_id)
+);
+
+CREATE TABLE IF NOT EXISTS signals_requested_sets (
+  shard_id      INTEGER      NOT NULL,
+  namespace_id  UUID         NOT NULL,
+  workflow_id   VARCHAR(255) NOT NULL,
+  run_id        UUID         NOT NULL,
+  signal_id     VARCHAR(255) NOT NULL,
+  --
+  PRIMARY KEY (shard_id, namespace_id, workflow_id, run_id, signal_id)
+);
+
+CREATE TABLE IF NOT EXISTS chasm_node_maps (
+  shard_id          INTEGER      NOT NULL,
+  namespace_id      UUID         NOT NULL,
+  workflow_id       VARCHAR(255) NOT NULL,
+  run_id            UUID         NOT NULL,
+  chasm_path        VARCHAR(255) NOT NULL,
+  --
+  metadata          BYTEA        NOT NULL,
+  metadata_encoding VARCHAR(16),
+  data              BYTEA,
+  data_encoding     VARCHAR(16),
+  PRIMARY KEY (shard_id, namespace_id, workflow_id, run_id, chasm_path)
+);
+
+-- ---- versioned/v1.19/history.sql ----
+
+-- History events v2: branch metadata (history_tree) and event batches
+-- (history_node). DSQL: tree_id and branch_id are UUIDs.
+
+CREATE TABLE IF NOT EXISTS history_node (
+  shard_id      INTEGER     NOT NULL,
+  tree_id       UUID        NOT NULL,
+  branch_id     UUID        NOT NULL,
+  node_id       BIGINT      NOT NULL,
+  txn_id        BIGINT      NOT NULL,
+  --
+  prev_txn_id   BIGINT      NOT NULL DEFAULT 0,
+  data          BYTEA       NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (shard_id, tree_id, branch_id, node_id, txn_id)
+);
+
+CREATE TABLE IF NOT EXISTS history_tree (
+  shard_id      INTEGER     NOT NULL,
+  tree_id       UUID        NOT NULL,
+  branch_id     UUID        NOT NULL,
+  --
+  data          BYTEA       NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (shard_id, tree_id, branch_id)
+);
+
+-- ---- versioned/v1.19/matching.sql ----
+
+-- Matching: task queues, their tasks, user data and build-id mappings.
+-- DSQL: task_queue_id is variable-length bytes in Temporal; the dsql plugin
+-- stores a UUID derived from its SHA-256 (fixed size, key-able).
+-- namespace_id is a UUID.
+
+CREATE TABLE IF NOT EXISTS tasks (
+  range_hash    BIGINT      NOT NULL,
+  task_queue_id UUID        NOT NULL,
+  task_id       BIGINT      NOT NULL,
+  --
+  data          BYTEA       NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (range_hash, task_queue_id, task_id)
+);
+
+-- ephemeral task queue state: ack levels, expiry
+CREATE TABLE IF NOT EXISTS task_queues (
+  range_hash    BIGINT      NOT NULL,
+  task_queue_id UUID        NOT NULL,
+  --
+  range_id      BIGINT      NOT NULL,
+  data          BYTEA       NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (range_hash, task_queue_id)
+);
+
+-- fairness scheduling: (pass, task_id) increase monotonically
+CREATE TABLE IF NOT EXISTS tasks_v2 (
+  range_hash    BIGINT      NOT NULL,
+  task_queue_id UUID        NOT NULL,
+  pass          BIGINT      NOT NULL,
+  task_id       BIGINT      NOT NULL,
+  --
+  data          BYTEA       NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (range_hash, task_queue_id, pass, task_id)
+);
+
+CREATE TABLE IF NOT EXISTS task_queues_v2 (
+  range_hash    BIGINT      NOT NULL,
+  task_queue_id UUID        NOT NULL,
+  --
+  range_id      BIGINT      NOT NULL,
+  data          BYTEA       NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (range_hash, task_queue_id)
+);
+
+-- versioning data per task queue; version is the optimistic-concurrency counter
+CREATE TABLE IF NOT EXISTS task_queue_user_data (
+  namespace_id    UUID         NOT NULL,
+  task_queue_name VARCHAR(255) NOT NULL,
+  data            BYTEA        NOT NULL,
+  data_encoding   VARCHAR(16)  NOT NULL,
+  version         BIGINT       NOT NULL,
+  PRIMARY KEY (namespace_id, task_queue_name)
+);
+
+CREATE TABLE IF NOT EXISTS build_id_to_task_queue (
+  namespace_id    UUID         NOT NULL,
+  build_id        VARCHAR(255) NOT NULL,
+  task_queue_name VARCHAR(255) NOT NULL,
+  PRIMARY KEY (namespace_id, build_id, task_queue_name)
+);
+
+-- ---- versioned/v1.19/history_tasks.sql ----
+
+-- History service task queues (transfer, timer, replication, visibility and
+-- the generic immediate/scheduled categories). No BYTEA keys here: unchanged
+-- from Temporal's PostgreSQL schema apart from IF NOT EXISTS.
+
+CREATE TABLE IF NOT EXISTS history_immediate_tasks (
+  shard_id      INTEGER     NOT NULL,
+  category_id   INTEGER     NOT NULL,
+  task_id       BIGINT      NOT NULL,
+  --
+  data          BYTEA       NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (shard_id, category_id, task_id)
+);
+
+CREATE TABLE IF NOT EXISTS history_scheduled_tasks (
+  shard_id             INTEGER     NOT NULL,
+  category_id          INTEGER     NOT NULL,
+  visibility_timestamp TIMESTAMP   NOT NULL,
+  task_id              BIGINT      NOT NULL,
+  --
+  data                 BYTEA       NOT NULL,
+  data_encoding        VARCHAR(16) NOT NULL,
+  PRIMARY KEY (shard_id, category_id, visibility_timestamp, task_id)
+);
+
+CREATE TABLE IF NOT EXISTS transfer_tasks (
+  shard_id      INTEGER     NOT NULL,
+  task_id       BIGINT      NOT NULL,
+  --
+  data          BYTEA       NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (shard_id, task_id)
+);
+
+CREATE TABLE IF NOT EXISTS timer_tasks (
+  shard_id             INTEGER     NOT NULL,
+  visibility_timestamp TIMESTAMP   NOT NULL,
+  task_id              BIGINT      NOT NULL,
+  --
+  data                 BYTEA       NOT NULL,
+  data_encoding        VARCHAR(16) NOT NULL,
+  PRIMARY KEY (shard_id, visibility_timestamp, task_id)
+);
+
+CREATE TABLE IF NOT EXISTS replication_tasks (
+  shard_id      INTEGER     NOT NULL,
+  task_id       BIGINT      NOT NULL,
+  --
+  data          BYTEA       NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (shard_id, task_id)
+);
+
+CREATE TABLE IF NOT EXISTS replication_tasks_dlq (
+  source_cluster_name VARCHAR(255) NOT NULL,
+  shard_id            INTEGER      NOT NULL,
+  task_id             BIGINT       NOT NULL,
+  --
+  data                BYTEA        NOT NULL,
+  data_encoding       VARCHAR(16)  NOT NULL,
+  PRIMARY KEY (source_cluster_name, shard_id, task_id)
+);
+
+CREATE TABLE IF NOT EXISTS visibility_tasks (
+  shard_id      INTEGER     NOT NULL,
+  task_id       BIGINT      NOT NULL,
+  --
+  data          BYTEA       NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (shard_id, task_id)
+);
+
+-- ---- versioned/v1.19/queues.sql ----
+
+-- Namespace replication queue (v1: queue, queue_metadata) and the generic
+-- queues (v2: queues, queue_messages). Unchanged apart from IF NOT EXISTS.
+
+CREATE TABLE IF NOT EXISTS queue (
+  queue_type       INTEGER     NOT NULL,
+  message_id       BIGINT      NOT NULL,
+  message_payload  BYTEA       NOT NULL,
+  message_encoding VARCHAR(16) NOT NULL,
+  PRIMARY KEY (queue_type, message_id)
+);
+
+CREATE TABLE IF NOT EXISTS queue_metadata (
+  queue_type    INTEGER     NOT NULL,
+  data          BYTEA       NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  version       BIGINT      NOT NULL,
+  PRIMARY KEY (queue_type)
+);
+
+CREATE TABLE IF NOT EXISTS queues (
+  queue_type        INTEGER      NOT NULL,
+  queue_name        VARCHAR(255) NOT NULL,
+  metadata_payload  BYTEA        NOT NULL,
+  metadata_encoding VARCHAR(16)  NOT NULL,
+  PRIMARY KEY (queue_type, queue_name)
+);
+
+CREATE TABLE IF NOT EXISTS queue_messages (
+  queue_type       INTEGER      NOT NULL,
+  queue_name       VARCHAR(255) NOT NULL,
+  queue_partition  BIGINT       NOT NULL,
+  message_id       BIGINT       NOT NULL,
+  message_payload  BYTEA        NOT NULL,
+  message_encoding VARCHAR(16)  NOT NULL,
+  PRIMARY KEY (queue_type, queue_name, queue_partition, message_id)
+);
+
+-- ---- versioned/v1.19/cluster.sql ----
+
+-- Cluster metadata and membership (ringpop bootstrap).
+-- DSQL: host_id is a UUID; every index is built asynchronously. The
+-- timestamp defaults are constants, which DSQL accepts in CREATE TABLE.
+
+CREATE TABLE IF NOT EXISTS cluster_metadata_info (
+  metadata_partition INTEGER      NOT NULL,
+  cluster_name       VARCHAR(255) NOT NULL,
+  data               BYTEA        NOT NULL,
+  data_encoding      VARCHAR(16)  NOT NULL,
+  version            BIGINT       NOT NULL,
+  PRIMARY KEY (metadata_partition, cluster_name)
+);
+
+CREATE TABLE IF NOT EXISTS cluster_membership (
+  membership_partition INTEGER      NOT NULL,
+  host_id              UUID         NOT NULL,
+  rpc_address          VARCHAR(128) NOT NULL,
+  rpc_port             SMALLINT     NOT NULL,
+  role                 SMALLINT     NOT NULL,
+  session_start        TIMESTAMP    DEFAULT '1970-01-01 00:00:01',
+  last_heartbeat       TIMESTAMP    DEFAULT '1970-01-01 00:00:01',
+  record_expiry        TIMESTAMP    DEFAULT '1970-01-01 00:00:01',
+  PRIMARY KEY (membership_partition, host_id)
+);
+
+CREATE UNIQUE INDEX ASYNC IF NOT EXISTS cm_idx_rolehost ON cluster_membership (role, host_id);
+
+CREATE INDEX ASYNC IF NOT EXISTS cm_idx_rolelasthb ON cluster_membership (role, last_heartbeat);
+
+CREATE INDEX ASYNC IF NOT EXISTS cm_idx_rpchost ON cluster_membership (rpc_address, role);
+
+CREATE INDEX ASYNC IF NOT EXISTS cm_idx_lasthb ON cluster_membership (last_heartbeat);
+
+CREATE INDEX ASYNC IF NOT EXISTS cm_idx_recordexpiry ON cluster_membership (record_expiry);
+
+-- ---- versioned/v1.19/nexus.sql ----
+
+-- Nexus endpoints and the table-wide version row.
+-- DSQL: endpoint id is a UUID. CHECK constraints in CREATE TABLE are
+-- supported by DSQL, so the single-row guard stays.
+
+CREATE TABLE IF NOT EXISTS nexus_endpoints (
+  id            UUID        NOT NULL,
+  data          BYTEA       NOT NULL,
+  data_encoding VARCHAR(16) NOT NULL,
+  version       BIGINT      NOT NULL,
+  PRIMARY KEY (id)
+);
+
+CREATE TABLE IF NOT EXISTS nexus_endpoints_partition_status (
+  id      INTEGER NOT NULL DEFAULT 0,
+  version BIGINT  NOT NULL,
+  PRIMARY KEY (id),
+  CONSTRAINT only_one_row CHECK (id = 0)
+);
