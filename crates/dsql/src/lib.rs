@@ -4,3 +4,5 @@
 
 pub mod dialect;
 pub mod lint;
+pub mod errors;
+pub mod token;
