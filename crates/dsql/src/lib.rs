@@ -4,5 +4,7 @@
 
 pub mod dialect;
 pub mod lint;
+pub mod endpoint;
 pub mod errors;
+pub mod limits;
 pub mod token;
