@@ -73,6 +73,7 @@ pub fn create_server_with(layout: &Layout, settings: &Settings, validity: Validi
     let key = keys::generate(settings.key_type, "server")?;
     let mut params = base_params(settings, &settings.server_common_name, validity);
     params.subject_alt_names = dns_sans(&settings.server_dns_names)?;
+    params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = leaf_key_usages(settings.key_type);
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     params.use_authority_key_identifier_extension = true;
@@ -105,6 +106,7 @@ pub fn create_client_with(
     let key = keys::generate(settings.key_type, "client")?;
     let mut params = base_params(settings, name, validity);
     params.subject_alt_names = dns_sans(&[name.to_string()])?;
+    params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = leaf_key_usages(settings.key_type);
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
     params.use_authority_key_identifier_extension = true;
