@@ -151,17 +151,15 @@ pub fn from_env(env: &HashMap<String, String>, want: Option<VisibilityKind>) -> 
         enabled: r.parse("TEMPORAL_SQL_TLS_ENABLED", "true", parse::boolean, true),
         ca_file: r.existing_file("TEMPORAL_SQL_CA_FILE"),
         host_verification: r.parse("TEMPORAL_SQL_TLS_ENABLE_HOST_VERIFICATION", "true", parse::boolean, true),
-        server_name: match r.get("TEMPORAL_SQL_SERVER_NAME") {
-            Some(name) => Some(r.parse("TEMPORAL_SQL_SERVER_NAME", "", parse::host, String::new())).filter(|_| !name.is_empty()),
-            None => None,
-        },
+        server_name: r.get("TEMPORAL_SQL_SERVER_NAME").map(|_| r.parse("TEMPORAL_SQL_SERVER_NAME", "", parse::host, String::new())),
     };
     let max_conns = r.parse("TEMPORAL_SQL_MAX_CONNS", "50", parse::positive_u32, 50);
     let max_idle_default = max_conns.to_string();
     let max_idle_conns = r.parse("TEMPORAL_SQL_MAX_IDLE_CONNS", &max_idle_default, parse::positive_u32, max_conns);
-    let fallback_duration = |t: &str| GoDuration::parse(t).ok();
-    let max_conn_lifetime = r.parse("TEMPORAL_SQL_MAX_CONN_LIFETIME", "55m", |t| GoDuration::parse(t).map(Some), None);
-    let connect_timeout = r.parse("TEMPORAL_SQL_CONNECTION_TIMEOUT", "30s", |t| GoDuration::parse(t).map(Some), None);
+    // On a parse error the problem is recorded and the placeholder below
+    // only fills the struct, which is then never rendered.
+    let max_conn_lifetime = r.parse("TEMPORAL_SQL_MAX_CONN_LIFETIME", "55m", GoDuration::parse, placeholder_duration());
+    let connect_timeout = r.parse("TEMPORAL_SQL_CONNECTION_TIMEOUT", "30s", GoDuration::parse, placeholder_duration());
     let history_shards = r.parse("TEMPORAL_HISTORY_SHARDS", "4", parse::positive_u32, 4);
 
     let visibility = read_visibility(&mut r, want);
@@ -178,9 +176,8 @@ pub fn from_env(env: &HashMap<String, String>, want: Option<VisibilityKind>) -> 
         tls,
         max_conns,
         max_idle_conns,
-        // The fallbacks only fill the struct when a problem is already recorded.
-        max_conn_lifetime: max_conn_lifetime.or_else(|| fallback_duration("55m")).unwrap_or_else(default_duration),
-        connect_timeout: connect_timeout.or_else(|| fallback_duration("30s")).unwrap_or_else(default_duration),
+        max_conn_lifetime,
+        connect_timeout,
         history_shards,
     };
     let inputs = Inputs { sql, visibility, server };
@@ -198,9 +195,8 @@ pub fn from_env(env: &HashMap<String, String>, want: Option<VisibilityKind>) -> 
     Ok(FromEnv { inputs, warnings })
 }
 
-fn default_duration() -> GoDuration {
-    // "1s" always parses; this only runs after a problem was recorded.
-    GoDuration::parse("1s").unwrap_or_else(|_| unreachable!("1s is a valid duration"))
+fn placeholder_duration() -> GoDuration {
+    GoDuration::parse("1s").unwrap_or_else(|_| unreachable!("1s is a valid Go duration"))
 }
 
 fn read_visibility(r: &mut Reader<'_>, want: Option<VisibilityKind>) -> Visibility {
