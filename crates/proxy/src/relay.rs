@@ -1,0 +1,442 @@
+//! The relay loop of one client session: one task, both directions.
+//!
+//! Each side has an input buffer and an output buffer; `select!` reads
+//! whichever side is readable and writes whichever output is pending, so a
+//! large pipelined batch can never deadlock two blocked writers, and reading
+//! a side stops while the opposite output holds `max_buffered` bytes
+//! (backpressure). Messages are forwarded by copying their frame bytes into
+//! the output buffer — no per-message allocation — and only the few tags the
+//! proxy must understand (Query, Parse, ReadyForQuery, CommandComplete,
+//! ErrorResponse, ParameterStatus) are looked at.
+//!
+//! Answers are matched to requests through `expect`: one entry per sync
+//! point sent upstream (Query, Sync, FunctionCall), plus internal entries for
+//! the statement the proxy sends to abort a transaction after a
+//! CommandComplete hook failed it.
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use wire::frame::peek_frame_len;
+use wire::{Backend, CommandTag, ErrorFields, Frontend, TxStatus, WireError};
+
+use crate::metrics::{Metrics, inc};
+use crate::policy::{Deadline, Decision, SessionPolicy, Statement, StatementSource};
+use crate::refusal::{PendingRefusals, sentinel_id};
+use crate::split::split_statements;
+use crate::state::SessionState;
+
+/// Why a session ended.
+#[derive(Debug)]
+pub(crate) enum End {
+    /// Terminate, EOF or I/O error on the client side.
+    ClientGone,
+    /// The client broke the protocol; it gets this FATAL.
+    ClientProtocol(ErrorFields),
+    /// The policy ended the session with this FATAL.
+    Terminated(ErrorFields),
+    /// The upstream closed, failed or broke the protocol.
+    UpstreamLost { fatal_forwarded: bool, reason: String },
+}
+
+enum Expect {
+    Client,
+    /// Our abort statement; its ReadyForQuery is the one the client is owed.
+    Abort,
+}
+
+pub(crate) struct Relay<'m, P> {
+    pub policy: P,
+    pub state: SessionState,
+    pub metrics: &'m Metrics,
+    pub max_len: usize,
+    pub max_buffered: usize,
+    pub client_in: BytesMut,
+    pub up_in: BytesMut,
+    pub to_up: BytesMut,
+    pub to_client: BytesMut,
+    expect: VecDeque<Expect>,
+    /// Extended-protocol messages sent since the last Sync.
+    unsynced: bool,
+    sync_points_sent: u64,
+    sync_points_done: u64,
+    refusals: PendingRefusals,
+    /// A CommandComplete hook failed the current request: drop answers until ReadyForQuery.
+    suppress: bool,
+    deadline: Option<Deadline>,
+    upstream_fatal: bool,
+    /// ParameterStatus changes seen (applied to the pooled connection afterwards).
+    pub param_updates: Vec<(String, String)>,
+}
+
+fn protocol_fatal(e: &WireError) -> ErrorFields {
+    ErrorFields::fatal("08P01", format!("protocol violation: {e}"))
+}
+
+impl<'m, P: SessionPolicy> Relay<'m, P> {
+    pub(crate) fn new(policy: P, state: SessionState, metrics: &'m Metrics, max_len: usize, max_buffered: usize) -> Self {
+        Relay {
+            policy,
+            state,
+            metrics,
+            max_len,
+            max_buffered,
+            client_in: BytesMut::with_capacity(8192),
+            up_in: BytesMut::with_capacity(8192),
+            to_up: BytesMut::with_capacity(8192),
+            to_client: BytesMut::with_capacity(8192),
+            expect: VecDeque::new(),
+            unsynced: false,
+            sync_points_sent: 0,
+            sync_points_done: 0,
+            refusals: PendingRefusals::default(),
+            suppress: false,
+            deadline: None,
+            upstream_fatal: false,
+            param_updates: Vec::new(),
+        }
+    }
+
+    /// True when no answer is outstanding, so the upstream is between requests.
+    pub(crate) fn quiescent(&self) -> bool {
+        self.expect.is_empty() && !self.unsynced && !self.suppress && self.to_up.is_empty() && self.up_in.is_empty()
+    }
+
+    pub(crate) async fn run<CR, CW, UR, UW>(
+        &mut self,
+        client_r: &mut CR,
+        client_w: &mut CW,
+        up_r: &mut UR,
+        up_w: &mut UW,
+    ) -> End
+    where
+        CR: AsyncRead + Unpin,
+        CW: AsyncWrite + Unpin,
+        UR: AsyncRead + Unpin,
+        UW: AsyncWrite + Unpin,
+    {
+        self.deadline = self.policy.deadline(&self.state);
+        let (mut flush_client, mut flush_up) = (false, false);
+        loop {
+            ensure_room(&mut self.client_in, self.max_len);
+            ensure_room(&mut self.up_in, self.max_len);
+            let read_client = self.to_up.len() < self.max_buffered;
+            let read_up = self.to_client.len() < self.max_buffered;
+            let deadline = self.deadline.as_ref().map(|d| tokio::time::Instant::from_std(d.at));
+            tokio::select! {
+                r = client_r.read_buf(&mut self.client_in), if read_client => match r {
+                    Ok(0) | Err(_) => return End::ClientGone,
+                    Ok(n) => {
+                        self.metrics.bytes_to_upstream_total.fetch_add(n as u64, Ordering::Relaxed);
+                        if let Err(end) = self.on_client_bytes().await {
+                            return end;
+                        }
+                    }
+                },
+                r = up_r.read_buf(&mut self.up_in), if read_up => match r {
+                    Ok(0) => return self.upstream_lost("upstream closed the connection"),
+                    Err(e) => return self.upstream_lost(&e.to_string()),
+                    Ok(n) => {
+                        self.metrics.bytes_to_client_total.fetch_add(n as u64, Ordering::Relaxed);
+                        if let Err(end) = self.on_upstream_bytes() {
+                            return end;
+                        }
+                    }
+                },
+                r = write_some(up_w, &mut self.to_up, &mut flush_up), if !self.to_up.is_empty() || flush_up => {
+                    if let Err(e) = r {
+                        return self.upstream_lost(&e.to_string());
+                    }
+                },
+                r = write_some(client_w, &mut self.to_client, &mut flush_client), if !self.to_client.is_empty() || flush_client => {
+                    if r.is_err() {
+                        return End::ClientGone;
+                    }
+                },
+                _ = sleep_until(deadline), if deadline.is_some() => {
+                    inc(&self.metrics.deadline_terminations_total);
+                    let error = self.deadline.take().map(|d| d.error).unwrap_or_default();
+                    return End::Terminated(error);
+                },
+            }
+        }
+    }
+
+    fn upstream_lost(&mut self, reason: &str) -> End {
+        inc(&self.metrics.upstream_lost_total);
+        End::UpstreamLost { fatal_forwarded: self.upstream_fatal, reason: reason.to_string() }
+    }
+
+    // ---- client → upstream ----
+
+    async fn on_client_bytes(&mut self) -> Result<(), End> {
+        loop {
+            let len = match peek_frame_len(&self.client_in, self.max_len) {
+                Ok(Some(len)) if self.client_in.len() >= len => len,
+                Ok(_) => return Ok(()),
+                Err(e) => {
+                    inc(&self.metrics.client_protocol_errors_total);
+                    return Err(End::ClientProtocol(protocol_fatal(&e)));
+                }
+            };
+            match self.client_in[0] {
+                b'Q' => {
+                    let frame = self.client_in.split_to(len).freeze();
+                    self.on_query(frame).await?;
+                    self.sync_point();
+                }
+                b'P' => {
+                    let frame = self.client_in.split_to(len).freeze();
+                    self.on_parse(frame).await?;
+                    self.unsynced = true;
+                }
+                b'S' => {
+                    self.forward_client(len);
+                    self.unsynced = false;
+                    self.sync_point();
+                }
+                b'F' => {
+                    self.forward_client(len);
+                    self.sync_point();
+                }
+                b'B' | b'D' | b'E' | b'C' | b'H' => {
+                    self.forward_client(len);
+                    self.unsynced = true;
+                }
+                b'd' | b'c' | b'f' => self.forward_client(len),
+                b'X' => return Err(End::ClientGone),
+                other => {
+                    inc(&self.metrics.client_protocol_errors_total);
+                    return Err(End::ClientProtocol(ErrorFields::fatal(
+                        "08P01",
+                        format!("invalid frontend message type {other}"),
+                    )));
+                }
+            }
+        }
+    }
+
+    fn forward_client(&mut self, len: usize) {
+        self.to_up.extend_from_slice(&self.client_in[..len]);
+        self.client_in.advance(len);
+    }
+
+    fn sync_point(&mut self) {
+        self.sync_points_sent += 1;
+        self.expect.push_back(Expect::Client);
+    }
+
+    async fn judge(&mut self, sql: &str, source: StatementSource<'_>) -> Decision {
+        inc(&self.metrics.statements_total);
+        self.state.statement_sent();
+        let d = self.policy.on_statement(Statement { sql, source }, &self.state).await;
+        match &d {
+            Decision::Rewrite(_) => inc(&self.metrics.statements_rewritten_total),
+            Decision::Refuse(_) => inc(&self.metrics.statements_refused_total),
+            _ => {}
+        }
+        d
+    }
+
+    async fn on_query(&mut self, frame: Bytes) -> Result<(), End> {
+        let msg = wire::frame::parse_frame_slice(&frame, self.max_len).ok().flatten().map(|(m, _)| m);
+        let text = msg.as_ref().map(wire::frontend::query_text);
+        let sql = match text {
+            Some(Ok(sql)) => sql,
+            Some(Err(e)) => return Err(End::ClientProtocol(protocol_fatal(&e))),
+            None => return Err(End::ClientProtocol(ErrorFields::fatal("08P01", "malformed Query message"))),
+        };
+        let statements = split_statements(sql);
+        let count = statements.len();
+        let mut parts: Vec<Option<String>> = Vec::new();
+        let mut refused = None;
+        for (index, stmt) in statements.iter().enumerate() {
+            match self.judge(stmt, StatementSource::Simple { index, count }).await {
+                Decision::Forward => parts.push(None),
+                Decision::Rewrite(sql) => parts.push(Some(sql)),
+                Decision::Refuse(fields) => {
+                    refused = Some(fields);
+                    break;
+                }
+                Decision::Terminate(fields) => return Err(End::Terminated(fields)),
+            }
+        }
+        if refused.is_none() && parts.iter().all(Option::is_none) {
+            self.to_up.extend_from_slice(&frame);
+            return Ok(());
+        }
+        let mut text: Vec<String> =
+            parts.into_iter().zip(&statements).map(|(p, s)| p.unwrap_or_else(|| (*s).to_string())).collect();
+        if let Some(fields) = refused {
+            text.push(self.refusals.add(self.sync_points_sent + 1, fields));
+        }
+        Frontend::Query(text.join(";\n")).encode(&mut self.to_up);
+        Ok(())
+    }
+
+    async fn on_parse(&mut self, frame: Bytes) -> Result<(), End> {
+        let parsed = wire::frame::parse_frame_slice(&frame, self.max_len)
+            .ok()
+            .flatten()
+            .map(|(m, _)| Frontend::decode(&m));
+        let parse = match parsed {
+            Some(Ok(Frontend::Parse(p))) => p,
+            Some(Err(e)) => return Err(End::ClientProtocol(protocol_fatal(&e))),
+            _ => return Err(End::ClientProtocol(ErrorFields::fatal("08P01", "malformed Parse message"))),
+        };
+        let source = StatementSource::Parse { name: &parse.name, param_types: &parse.param_types };
+        let query = parse.query.trim().trim_end_matches(';').trim_end();
+        let decision = self.judge(query, source).await;
+        match decision {
+            Decision::Forward => self.to_up.extend_from_slice(&frame),
+            Decision::Rewrite(sql) => Frontend::Parse(wire::frontend::Parse { query: sql, ..parse }).encode(&mut self.to_up),
+            Decision::Refuse(fields) => {
+                let sql = self.refusals.add(self.sync_points_sent + 1, fields);
+                Frontend::Parse(wire::frontend::Parse { name: parse.name, query: sql, param_types: Vec::new() })
+                    .encode(&mut self.to_up);
+            }
+            Decision::Terminate(fields) => return Err(End::Terminated(fields)),
+        }
+        Ok(())
+    }
+
+    // ---- upstream → client ----
+
+    fn on_upstream_bytes(&mut self) -> Result<(), End> {
+        loop {
+            let len = match peek_frame_len(&self.up_in, self.max_len) {
+                Ok(Some(len)) if self.up_in.len() >= len => len,
+                Ok(_) => return Ok(()),
+                Err(e) => return Err(self.upstream_lost(&format!("upstream protocol violation: {e}"))),
+            };
+            let frame = self.up_in.split_to(len);
+            let internal = matches!(self.expect.front(), Some(Expect::Abort));
+            match frame[0] {
+                b'Z' => self.on_ready(&frame)?,
+                b'S' => {
+                    if let Ok(Backend::ParameterStatus { name, value }) = decode_backend(&frame) {
+                        self.param_updates.push((name, value));
+                    }
+                    if !internal {
+                        self.to_client.extend_from_slice(&frame);
+                    }
+                }
+                b'N' | b'A' if !internal => self.to_client.extend_from_slice(&frame),
+                _ if internal || self.suppress => {}
+                b'C' => self.on_command_complete(&frame),
+                b'E' => self.on_error(&frame),
+                _ => self.to_client.extend_from_slice(&frame),
+            }
+        }
+    }
+
+    fn on_ready(&mut self, frame: &[u8]) -> Result<(), End> {
+        let status = match frame.get(5).copied().map(TxStatus::from_byte) {
+            Some(Ok(s)) if frame.len() == 6 => s,
+            _ => return Err(self.upstream_lost("upstream sent a malformed ReadyForQuery")),
+        };
+        match self.expect.pop_front() {
+            Some(Expect::Abort) => self.client_ready(status),
+            _ => {
+                self.sync_points_done += 1;
+                self.refusals.completed(self.sync_points_done);
+                let abort = std::mem::take(&mut self.suppress) && status == TxStatus::InTransaction;
+                if abort && self.expect.is_empty() && !self.unsynced {
+                    // Make the upstream transaction fail like the client was told it did.
+                    let sql = self.refusals.add(self.sync_points_sent, ErrorFields::default());
+                    Frontend::Query(sql).encode(&mut self.to_up);
+                    self.expect.push_back(Expect::Abort);
+                } else {
+                    self.client_ready(status);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn client_ready(&mut self, status: TxStatus) {
+        Backend::ReadyForQuery(status).encode(&mut self.to_client);
+        self.state.ready(status);
+        self.policy.on_ready(status, &self.state);
+        self.deadline = self.policy.deadline(&self.state);
+    }
+
+    fn on_command_complete(&mut self, frame: &[u8]) {
+        let tag = frame.get(5..frame.len().saturating_sub(1)).and_then(|t| std::str::from_utf8(t).ok());
+        let Some(tag) = tag else {
+            self.to_client.extend_from_slice(frame);
+            return;
+        };
+        let tag = CommandTag::parse(tag);
+        self.state.command_completed(&tag);
+        match self.policy.on_command_complete(&tag, &self.state) {
+            None => self.to_client.extend_from_slice(frame),
+            Some(error) => {
+                inc(&self.metrics.command_complete_errors_total);
+                Backend::ErrorResponse(error).encode(&mut self.to_client);
+                self.suppress = true;
+            }
+        }
+    }
+
+    fn on_error(&mut self, frame: &[u8]) {
+        let Ok(Backend::ErrorResponse(mut fields)) = decode_backend(frame) else {
+            self.to_client.extend_from_slice(frame);
+            return;
+        };
+        if let Some(refusal) = sentinel_id(&fields).and_then(|id| self.refusals.take(id)) {
+            Backend::ErrorResponse(refusal).encode(&mut self.to_client);
+            return;
+        }
+        inc(&self.metrics.upstream_errors_total);
+        if fields.is_fatal() {
+            self.upstream_fatal = true;
+        }
+        self.policy.on_upstream_error(&mut fields, &self.state);
+        Backend::ErrorResponse(fields).encode(&mut self.to_client);
+    }
+}
+
+fn decode_backend(frame: &[u8]) -> Result<Backend, WireError> {
+    let (msg, _) = wire::frame::parse_frame_slice(frame, usize::MAX)?
+        .ok_or(WireError::Truncated { what: "backend message" })?;
+    Backend::decode(&msg)
+}
+
+/// Keeps free space for the next read; for a large incomplete frame grows
+/// in steps (never by the claimed length at once).
+fn ensure_room(buf: &mut BytesMut, max_len: usize) {
+    let want = match peek_frame_len(buf, max_len) {
+        Ok(Some(total)) if total > buf.len() => (total - buf.len()).clamp(8192, 1 << 20),
+        _ => 8192,
+    };
+    if buf.capacity() - buf.len() < want / 2 {
+        buf.reserve(want);
+    }
+}
+
+/// One write (or a flush once the buffer is drained). Cancel-safe: a write
+/// either happened (and the buffer advanced) or did not.
+async fn write_some<W: AsyncWrite + Unpin>(w: &mut W, buf: &mut BytesMut, needs_flush: &mut bool) -> std::io::Result<()> {
+    if buf.is_empty() {
+        w.flush().await?;
+        *needs_flush = false;
+        return Ok(());
+    }
+    let n = w.write(buf).await?;
+    if n == 0 {
+        return Err(std::io::ErrorKind::WriteZero.into());
+    }
+    buf.advance(n);
+    *needs_flush = true;
+    Ok(())
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
