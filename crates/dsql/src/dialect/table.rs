@@ -265,3 +265,35 @@ fn add_column(c: &Cursor, a: std::ops::Range<usize>) -> Option<Refusal> {
     });
     constrained.then(|| refusal(Rule::AlterAddColumnConstraint, NS, m::ALTER_ADD_COLUMN_CONSTRAINT))
 }
+
+/// `ALTER TABLE t ADD [COLUMN] c type …`: the table and the columns it
+/// adds (for the lint's table model).
+pub(crate) fn alter_added_columns(c: &Cursor) -> Option<(String, Vec<ColumnDef>)> {
+    if !c.seq(0, &["alter", "table"]) {
+        return None;
+    }
+    let mut k = 2;
+    for skip in [&["async"][..], &["if", "exists"], &["only"]] {
+        if c.seq(k, skip) {
+            k += skip.len();
+        }
+    }
+    let end = c.skip_name(k);
+    let table = last_name(c, k, end);
+    let mut columns = Vec::new();
+    for action in c.comma_list(end, c.len()) {
+        let mut j = action.start;
+        if !c.is(j, "add") || is_table_constraint(c, j + 1) {
+            continue;
+        }
+        j += 1;
+        if c.is(j, "column") {
+            j += 1;
+        }
+        j = skip_if_not_exists(c, j);
+        if let (Some(name), Some(ty)) = (c.ident(j), parse_type(c, j + 1)) {
+            columns.push(ColumnDef { name: name.into_owned(), display: ty.display.into_owned(), support: ty.support, at: j });
+        }
+    }
+    Some((table, columns))
+}
