@@ -182,9 +182,9 @@ fn server_chain(layout: &Layout, server: &CertInfo, server_path: &Path) -> Resul
 fn check_in_validity(info: &CertInfo, path: &Path) -> Result<()> {
     let now = OffsetDateTime::now_utc();
     let reason = if info.not_after < now {
-        format!("it expired on {}", info.not_after)
+        format!("it expired on {}", inspect::display_time(info.not_after))
     } else if info.not_before > now {
-        format!("it is not valid before {}", info.not_before)
+        format!("it is not valid before {}", inspect::display_time(info.not_before))
     } else {
         return Ok(());
     };

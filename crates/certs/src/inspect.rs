@@ -160,6 +160,12 @@ fn signature_algorithm(cert: &X509Certificate<'_>) -> String {
     }
 }
 
+/// `2026-12-03 16:58:53 UTC`: how messages show certificate times.
+pub fn display_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), t.second())
+}
+
 /// Serialises a time as RFC 3339 (the workspace's `time` has no serde feature).
 pub fn rfc3339<S: serde::Serializer>(t: &OffsetDateTime, s: S) -> std::result::Result<S::Ok, S::Error> {
     let text = t.format(&time::format_description::well_known::Rfc3339).map_err(serde::ser::Error::custom)?;

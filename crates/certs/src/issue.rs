@@ -134,7 +134,7 @@ impl CaForSigning {
             return Err(CertsError::Unusable { path: cert_path, reason: "it is not a CA certificate".into() });
         }
         if info.not_after < OffsetDateTime::now_utc() {
-            return Err(CertsError::Unusable { path: cert_path, reason: format!("it expired on {}", info.not_after) });
+            return Err(CertsError::Unusable { path: cert_path, reason: format!("it expired on {}", inspect::display_time(info.not_after)) });
         }
         let issuer = Issuer::from_ca_cert_pem(&pem, key).map_err(|e| CertsError::BadCertificate {
             path: cert_path.clone(),

@@ -160,11 +160,11 @@ fn check_key(report: &mut Report, info: &CertInfo, cert_path: &Path, key_path: &
 
 fn check_validity(report: &mut Report, info: &CertInfo, path: &Path, now: OffsetDateTime, warn_days: u32) {
     if info.not_before > now {
-        report.error(path, format!("not valid before {}", info.not_before));
+        report.error(path, format!("not valid before {}", inspect::display_time(info.not_before)));
     } else if info.not_after < now {
-        report.error(path, format!("expired on {}; reissue it with --force", info.not_after));
+        report.error(path, format!("expired on {}; reissue it with --force", inspect::display_time(info.not_after)));
     } else if info.days_left(now) < i64::from(warn_days) {
-        report.warning(path, format!("expires in {} days ({})", info.days_left(now), info.not_after));
+        report.warning(path, format!("expires in {} days ({})", info.days_left(now), inspect::display_time(info.not_after)));
     }
 }
 
