@@ -1,0 +1,144 @@
+//! The private PostgreSQL behind the emulator: created on first start
+//! (initdb with a random password kept 0600 in the data dir), started on a
+//! free 127.0.0.1 port with DSQL's session defaults, and given the DSQL
+//! scaffolding in `sql/bootstrap.sql`.
+//!
+//! Why the transaction rules live inside PostgreSQL: one-DDL-per-transaction,
+//! no DDL+DML mix and the row cap are enforced by an event trigger and
+//! per-table statement triggers that raise DSQL's errors. PostgreSQL then
+//! aborts the transaction itself, so 25P02 afterwards, COMMIT answering
+//! ROLLBACK and the implicit transaction of a multi-statement query all
+//! behave natively, for both protocols, without the proxy re-implementing
+//! transaction state. The proxy refuses statements the same way (it rewrites
+//! them to `sys.__refuse(...)`), for the same reason.
+
+use std::time::Duration;
+
+use dsql_deploy_config::EmulatorConfig;
+use pgcluster::{Auth, Cluster, InitOptions, RunningServer};
+
+use crate::error::{Error, Result};
+use crate::paths::Layout;
+
+/// Superuser of the private cluster (only the emulator logs in as it).
+pub const SUPERUSER: &str = "postgres";
+
+/// How long a statement waits for a row or table lock before the emulator
+/// reports a conflict. DSQL never waits (conflicts are judged at COMMIT);
+/// PostgreSQL makes the second writer wait for the first. A short wait lets
+/// the first writer finish (then REPEATABLE READ fails the second with a
+/// serialization error) and otherwise turns the wait into the same 40001.
+pub const LOCK_TIMEOUT: &str = "100ms";
+
+/// Reads the internal password, creating it (random, 0600) on first use.
+pub fn internal_password(layout: &Layout) -> Result<String> {
+    let path = layout.password_file();
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let text = text.trim().to_string();
+        if !text.is_empty() {
+            return Ok(text);
+        }
+    }
+    let bytes: [u8; 24] = rand::random();
+    let password = hex::encode(bytes);
+    fsutil::write_atomic(&path, password.as_bytes(), 0o600)
+        .map_err(Error::io(format!("cannot write {}", path.display())))?;
+    Ok(password)
+}
+
+/// initdb (first time only) and start on a free port.
+pub fn start(layout: &Layout, config: &EmulatorConfig, password: &str) -> Result<RunningServer> {
+    let cluster = Cluster::new(pgcluster::find_bin_dir()?, layout.pgdata())?;
+    if !cluster.is_initialised() {
+        cluster.init(&InitOptions { superuser: SUPERUSER.into(), auth: Auth::Password(password.into()) })?;
+    }
+    let max_rows = config.max_rows_per_transaction.to_string();
+    let settings: Vec<(&str, &str)> = vec![
+        ("default_transaction_isolation", "repeatable read"),
+        ("lock_timeout", LOCK_TIMEOUT),
+        ("timezone", "UTC"),
+        ("max_connections", "400"),
+        ("dsql.max_rows_per_transaction", &max_rows),
+    ];
+    // Another process may take the port between probe and bind: retry.
+    let mut last = None;
+    for _ in 0..5 {
+        let port = pgcluster::free_port()?;
+        match cluster.start(port, &settings, Duration::from_secs(60)) {
+            Ok(server) => return Ok(server),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.map(Error::from).unwrap_or_else(|| Error::Bootstrap("no attempt to start PostgreSQL".into())))
+}
+
+/// Connects to the private cluster as the superuser (the emulator's control connection).
+pub async fn connect_superuser(port: u16, password: &str) -> Result<tokio_postgres::Client> {
+    connect(port, SUPERUSER, password).await
+}
+
+/// Connects as `user` with the internal password.
+pub async fn connect(port: u16, user: &str, password: &str) -> Result<tokio_postgres::Client> {
+    let mut cfg = tokio_postgres::Config::new();
+    cfg.host("127.0.0.1").port(port).user(user).password(password).dbname("postgres");
+    cfg.connect_timeout(Duration::from_secs(10));
+    let (client, connection) = cfg
+        .connect(tokio_postgres::NoTls)
+        .await
+        .map_err(|e| Error::Bootstrap(format!("cannot connect to the private PostgreSQL as {user}: {e}")))?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
+/// Roles, ownership and the `sys` scaffolding. Idempotent.
+pub async fn bootstrap(client: &tokio_postgres::Client, password: &str) -> Result<()> {
+    let quoted = password.replace('\'', "''");
+    let roles = format!(
+        "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'admin') THEN \
+           CREATE ROLE admin LOGIN CREATEROLE; END IF; END$$;\n\
+         ALTER ROLE admin WITH LOGIN CREATEROLE PASSWORD '{quoted}';\n\
+         ALTER DATABASE postgres OWNER TO admin;\n"
+    );
+    client
+        .batch_execute(&roles)
+        .await
+        .map_err(|e| Error::Bootstrap(format!("creating role admin: {}", db_error_text(&e))))?;
+    client
+        .batch_execute(include_str!("sql/bootstrap.sql"))
+        .await
+        .map_err(|e| Error::Bootstrap(format!("installing the sys schema: {}", db_error_text(&e))))?;
+    Ok(())
+}
+
+/// Gives a login role the internal password so the proxy can log in as it.
+/// Returns false when the role does not exist or cannot log in.
+pub async fn prepare_login_role(client: &tokio_postgres::Client, role: &str, password: &str) -> Result<bool> {
+    let row = client
+        .query_opt("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", &[&role])
+        .await
+        .map_err(|e| Error::Bootstrap(format!("looking up role {role}: {}", db_error_text(&e))))?;
+    let Some(row) = row else { return Ok(false) };
+    if !row.get::<_, bool>(0) {
+        return Ok(false);
+    }
+    let sql = format!(
+        "ALTER ROLE \"{}\" PASSWORD '{}'",
+        role.replace('"', "\"\""),
+        password.replace('\'', "''")
+    );
+    client
+        .batch_execute(&sql)
+        .await
+        .map_err(|e| Error::Bootstrap(format!("preparing role {role}: {}", db_error_text(&e))))?;
+    Ok(true)
+}
+
+/// The server's message for a database error, else the client's.
+pub fn db_error_text(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}

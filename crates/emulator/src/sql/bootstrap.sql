@@ -1,0 +1,165 @@
+-- The private PostgreSQL's DSQL scaffolding, applied (idempotently) by the
+-- superuser at every emulator start. See `private.rs` for why the
+-- transaction rules live here rather than in the proxy.
+
+CREATE SCHEMA IF NOT EXISTS sys;
+GRANT USAGE ON SCHEMA sys TO PUBLIC;
+
+-- DSQL's job log: one row per asynchronous index build.
+CREATE TABLE IF NOT EXISTS sys.jobs (
+    job_id      text PRIMARY KEY,
+    status      text NOT NULL,
+    details     text,
+    job_type    text NOT NULL,
+    class_id    oid,
+    object_id   oid,
+    object_name text,
+    start_time  timestamptz NOT NULL DEFAULT now(),
+    update_time timestamptz NOT NULL DEFAULT now()
+);
+GRANT SELECT ON sys.jobs TO PUBLIC;
+
+-- A job id the way DSQL prints one: 26 characters of lower-case base32.
+CREATE OR REPLACE FUNCTION sys.__new_job_id() RETURNS text
+LANGUAGE sql VOLATILE AS $f$
+    SELECT translate(substr(md5(random()::text || clock_timestamp()::text)
+                         || md5(random()::text), 1, 26),
+                     '0123456789', 'abcdefgh27')
+$f$;
+
+-- Records a finished job; SECURITY DEFINER because clients may only read sys.jobs.
+CREATE OR REPLACE FUNCTION sys.__record_job(p_type text, p_object_name text) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $f$
+DECLARE
+    id text := sys.__new_job_id();
+    obj oid := to_regclass(p_object_name);
+BEGIN
+    INSERT INTO sys.jobs (job_id, status, job_type, class_id, object_id, object_name)
+    VALUES (id, 'completed', p_type, 'pg_class'::regclass, obj, p_object_name);
+    RETURN id;
+END
+$f$;
+
+-- CREATE [UNIQUE] INDEX ASYNC: the proxy rewrites the statement to a call of
+-- this function. The index is built synchronously (the private cluster is
+-- small) as the calling role, then the job is recorded as completed.
+CREATE OR REPLACE FUNCTION sys.__create_index_async(p_ddl text, p_name text) RETURNS text
+LANGUAGE plpgsql AS $f$
+DECLARE
+    name text := p_name;
+BEGIN
+    EXECUTE p_ddl;
+    IF name IS NULL THEN
+        -- Unnamed index: PostgreSQL chose the name; it is the newest index.
+        SELECT c.relname INTO name FROM pg_class c WHERE c.relkind = 'i' ORDER BY c.oid DESC LIMIT 1;
+    END IF;
+    RETURN sys.__record_job('INDEX_BUILD', name);
+END
+$f$;
+
+-- ALTER TABLE ASYNC … VALIDATE CONSTRAINT: same idea.
+CREATE OR REPLACE FUNCTION sys.__alter_table_async(p_ddl text, p_table text) RETURNS text
+LANGUAGE plpgsql AS $f$
+BEGIN
+    EXECUTE p_ddl;
+    RETURN sys.__record_job('VALIDATE_CONSTRAINT', p_table);
+END
+$f$;
+
+-- CALL sys.wait_for_job('<id>'): jobs finish before their statement returns,
+-- so waiting is only the id check DSQL does.
+CREATE OR REPLACE PROCEDURE sys.wait_for_job(job_id text)
+LANGUAGE plpgsql AS $f$
+BEGIN
+    IF job_id IS NULL OR job_id !~ '^[a-z2-7]{26}$' THEN
+        RAISE EXCEPTION USING ERRCODE = '22P02', MESSAGE = 'Unable to convert text to UUID';
+    END IF;
+END
+$f$;
+
+-- A refusal that PostgreSQL itself raises, so that it aborts the
+-- transaction exactly like any other error (25P02 afterwards, COMMIT
+-- answers ROLLBACK).
+CREATE OR REPLACE FUNCTION sys.__refuse(p_state text, p_message text) RETURNS void
+LANGUAGE plpgsql AS $f$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = p_state, MESSAGE = p_message;
+END
+$f$;
+
+-- One DDL per transaction, never mixed with writes. Transaction-local
+-- settings carry what the transaction has done; they vanish at its end.
+CREATE OR REPLACE FUNCTION sys.__ddl_start() RETURNS event_trigger
+LANGUAGE plpgsql AS $f$
+BEGIN
+    IF current_setting('dsql.internal', true) = 'on' THEN
+        RETURN;
+    END IF;
+    IF current_setting('dsql.dml_seen', true) = 'on' THEN
+        RAISE EXCEPTION USING ERRCODE = '0A000', MESSAGE = 'ddl and dml are not supported in the same transaction';
+    END IF;
+    IF current_setting('dsql.ddl_seen', true) = 'on' THEN
+        RAISE EXCEPTION USING ERRCODE = '0A000', MESSAGE = 'multiple ddl statements not supported in a transaction';
+    END IF;
+    PERFORM set_config('dsql.ddl_seen', 'on', true);
+END
+$f$;
+
+-- Writes: count rows changed per transaction and refuse DML after DDL.
+CREATE OR REPLACE FUNCTION sys.__count_rows() RETURNS trigger
+LANGUAGE plpgsql AS $f$
+DECLARE
+    changed bigint;
+    total bigint;
+    cap bigint := coalesce(nullif(current_setting('dsql.max_rows_per_transaction', true), ''), '3000')::bigint;
+BEGIN
+    IF current_setting('dsql.ddl_seen', true) = 'on' THEN
+        RAISE EXCEPTION USING ERRCODE = '0A000', MESSAGE = 'ddl and dml are not supported in the same transaction';
+    END IF;
+    PERFORM set_config('dsql.dml_seen', 'on', true);
+    IF TG_OP = 'DELETE' THEN
+        SELECT count(*) INTO changed FROM old_rows;
+    ELSE
+        SELECT count(*) INTO changed FROM new_rows;
+    END IF;
+    total := coalesce(nullif(current_setting('dsql.rows_changed', true), ''), '0')::bigint + changed;
+    IF total > cap THEN
+        RAISE EXCEPTION USING ERRCODE = '54000', MESSAGE = 'transaction row limit exceeded';
+    END IF;
+    PERFORM set_config('dsql.rows_changed', total::text, true);
+    RETURN NULL;
+END
+$f$;
+
+-- Every new table gets the row-counting triggers (DSQL has no user
+-- triggers, so nothing else uses them).
+CREATE OR REPLACE FUNCTION sys.__ddl_end() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $f$
+DECLARE
+    cmd record;
+    tbl text;
+BEGIN
+    IF current_setting('dsql.internal', true) = 'on' THEN
+        RETURN;
+    END IF;
+    PERFORM set_config('dsql.internal', 'on', true);
+    FOR cmd IN SELECT * FROM pg_event_trigger_ddl_commands()
+               WHERE object_type = 'table' AND command_tag IN ('CREATE TABLE', 'SELECT INTO', 'CREATE TABLE AS')
+                 AND schema_name <> 'sys'
+    LOOP
+        tbl := cmd.object_identity;
+        EXECUTE format('CREATE TRIGGER dsql_rows_ins AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION sys.__count_rows()', tbl);
+        EXECUTE format('CREATE TRIGGER dsql_rows_upd AFTER UPDATE ON %s REFERENCING NEW TABLE AS new_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION sys.__count_rows()', tbl);
+        EXECUTE format('CREATE TRIGGER dsql_rows_del AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION sys.__count_rows()', tbl);
+    END LOOP;
+    PERFORM set_config('dsql.internal', 'off', true);
+END
+$f$;
+
+DROP EVENT TRIGGER IF EXISTS dsql_ddl_start;
+CREATE EVENT TRIGGER dsql_ddl_start ON ddl_command_start EXECUTE FUNCTION sys.__ddl_start();
+DROP EVENT TRIGGER IF EXISTS dsql_ddl_end;
+CREATE EVENT TRIGGER dsql_ddl_end ON ddl_command_end EXECUTE FUNCTION sys.__ddl_end();
