@@ -107,3 +107,4 @@ pub fn db_error(e: &tokio_postgres::Error) -> (String, String) {
         None => ("".into(), e.to_string()),
     }
 }
+pub mod raw;
