@@ -71,12 +71,10 @@ struct FileState {
 impl FileState {
     /// A refusal that depends on earlier statements (or needs a real parse).
     fn cross_statement(&self, stmt: &Statement, cur: &Cursor) -> Option<Refusal> {
-        if self.in_transaction && stmt.kind == Kind::Ddl && self.ddl_in_transaction {
-            return Some(txn::multiple_ddl());
-        }
-        let mixes = (stmt.kind == Kind::Ddl && self.dml_in_transaction) || (stmt.kind == Kind::Dml && self.ddl_in_transaction);
-        if self.in_transaction && mixes {
-            return Some(txn::ddl_dml_mix());
+        if self.in_transaction {
+            if let Some(r) = txn::violation(self.ddl_in_transaction, self.dml_in_transaction, stmt.kind) {
+                return Some(r);
+            }
         }
         if stmt.is_async_index() || (stmt.kind == Kind::Ddl && cur.is(0, "create")) {
             if let Some(r) = self.bytea_index(cur) {

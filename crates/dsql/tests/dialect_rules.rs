@@ -149,3 +149,24 @@ fn async_keyword_is_removed_for_postgres_and_nothing_else() {
     let plain = "SELECT 1";
     assert!(matches!(dsql::dialect::rewrite_for_postgres(plain, &analyze(plain)), std::borrow::Cow::Borrowed(_)));
 }
+
+#[test]
+fn guessed_forms_follow_the_recorded_patterns() {
+    refused("SELECT a INTO new_t FROM t", "0A000", "unsupported statement: CreateTableAs");
+    accepted("INSERT INTO t SELECT a FROM u");
+    refused("CREATE EVENT TRIGGER e ON ddl_command_start EXECUTE FUNCTION f()", "0A000", "unsupported statement: CreateEventTrig");
+    refused("BEGIN ISOLATION LEVEL READ COMMITTED", "0A000", "Unsupported isolation level: READ COMMITTED");
+    refused("SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED", "0A000", "Unsupported isolation level: READ UNCOMMITTED");
+    refused("SET transaction_isolation = 'serializable'", "0A000", "setting configuration parameter \"transaction_isolation\" not supported");
+}
+
+#[test]
+fn transaction_rule_has_one_source_of_truth() {
+    use dsql::dialect::txn::violation;
+    let msg = |r: Option<dsql::dialect::Refusal>| r.map(|r| (r.sqlstate, r.message));
+    assert_eq!(msg(violation(true, false, Kind::Ddl)), Some(("0A000", "multiple ddl statements not supported in a transaction".into())));
+    assert_eq!(msg(violation(false, true, Kind::Ddl)), Some(("0A000", "ddl and dml are not supported in the same transaction".into())));
+    assert_eq!(msg(violation(true, false, Kind::Dml)), Some(("0A000", "ddl and dml are not supported in the same transaction".into())));
+    assert_eq!(msg(violation(true, true, Kind::Query)), None);
+    assert_eq!(msg(violation(false, true, Kind::Dml)), None);
+}

@@ -34,9 +34,9 @@ fn kind_at(c: &Cursor, i: usize) -> Kind {
     if c.punct(i, b'(') {
         return Kind::Query;
     }
-    let Some(w) = c.word(i) else { return Kind::Unknown };
-    let w = w.to_ascii_lowercase();
-    match w.as_str() {
+    let mut buf = [0u8; 32];
+    let Some(w) = c.lower(i, &mut buf) else { return Kind::Unknown };
+    match w {
         "select" | "values" | "table" | "show" | "fetch" | "move" | "declare" | "close" => Kind::Query,
         // TRUNCATE changes rows (DSQL refuses it; see rules).
         "insert" | "update" | "delete" | "merge" | "truncate" => Kind::Dml,

@@ -33,6 +33,17 @@ impl<'a> Cursor<'a> {
         (self.kind(i) == Some(Tok::Word)).then(|| self.text(i))
     }
 
+    /// The word at `i` in lower case, written into `buf` (no allocation);
+    /// None for non-words and words longer than the buffer (no keyword is).
+    pub fn lower<'b>(&self, i: usize, buf: &'b mut [u8; 32]) -> Option<&'b str> {
+        let w = self.word(i)?.as_bytes();
+        let out = buf.get_mut(..w.len())?;
+        for (o, c) in out.iter_mut().zip(w) {
+            *o = c.to_ascii_lowercase();
+        }
+        std::str::from_utf8(out).ok()
+    }
+
     /// True when token `i` is the (unquoted) keyword `kw`.
     pub fn is(&self, i: usize, kw: &str) -> bool {
         self.word(i).is_some_and(|w| w.eq_ignore_ascii_case(kw))

@@ -195,9 +195,8 @@ fn number_end(b: &[u8], mut i: usize) -> usize {
     while i < b.len() {
         let c = b[i];
         let exponent_sign = (c == b'+' || c == b'-') && i > 0 && (b[i - 1] | 0x20) == b'e' && b[i - 1].is_ascii_alphabetic();
-        if c.is_ascii_alphanumeric() || c == b'_' || exponent_sign {
-            i += 1;
-        } else if c == b'.' && b.get(i + 1) != Some(&b'.') {
+        let decimal_point = c == b'.' && b.get(i + 1) != Some(&b'.');
+        if c.is_ascii_alphanumeric() || c == b'_' || exponent_sign || decimal_point {
             i += 1;
         } else {
             break;
@@ -238,15 +237,15 @@ fn is_op_char(c: u8) -> bool {
 /// for `\'` and `\\` resolved. Borrowed when nothing needed decoding.
 pub(crate) fn string_value(text: &str) -> std::borrow::Cow<'_, str> {
     use std::borrow::Cow;
-    if text.starts_with('$') {
-        let tag_end = text[1..].find('$').map_or(0, |k| k + 2);
+    if let Some(after_dollar) = text.strip_prefix('$') {
+        let tag_end = after_dollar.find('$').map_or(0, |k| k + 2);
         let body_end = text.len().saturating_sub(tag_end).max(tag_end);
         return Cow::Borrowed(&text[tag_end..body_end]);
     }
     let escaped = text.starts_with(['e', 'E']);
     let Some(open) = text.find('\'') else { return Cow::Borrowed(text) };
     let inner = &text[open + 1..text.len().saturating_sub(1).max(open + 1)];
-    if !inner.contains('\'') && !(escaped && inner.contains('\\')) {
+    if !inner.contains('\'') && (!escaped || !inner.contains('\\')) {
         return Cow::Borrowed(inner);
     }
     let mut out = String::with_capacity(inner.len());

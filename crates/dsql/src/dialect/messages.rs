@@ -162,7 +162,7 @@ pub fn fix(rule: Rule) -> &'static str {
 /// truth for their texts).
 pub mod txn {
     use super::{FEATURE_NOT_SUPPORTED, Rule, refusal};
-    use crate::dialect::Refusal;
+    use super::super::{Kind, Refusal};
 
     pub const MULTIPLE_DDL: &str = "multiple ddl statements not supported in a transaction";
     pub const DDL_DML_MIX: &str = "ddl and dml are not supported in the same transaction";
@@ -181,6 +181,18 @@ pub mod txn {
     /// `cannot drop primary key column id` (0A000, recorded).
     pub fn drop_primary_key_column(column: &str) -> String {
         format!("cannot drop primary key column {column}")
+    }
+
+    /// DSQL's transaction rule for the next statement of an explicit (or
+    /// multi-statement implicit) transaction, given what it already ran:
+    /// one DDL statement per transaction, and never DDL together with DML.
+    pub fn violation(ddl_seen: bool, dml_seen: bool, next: Kind) -> Option<Refusal> {
+        match next {
+            Kind::Ddl if ddl_seen => Some(multiple_ddl()),
+            Kind::Ddl if dml_seen => Some(ddl_dml_mix()),
+            Kind::Dml if ddl_seen => Some(ddl_dml_mix()),
+            _ => None,
+        }
     }
 
     pub fn multiple_ddl() -> Refusal {
