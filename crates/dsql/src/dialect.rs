@@ -59,6 +59,12 @@ pub struct AsyncDdl {
     pub form: AsyncForm,
     /// Byte range of the `ASYNC` keyword in the analysed text.
     pub keyword: Range<usize>,
+    /// Index form: the index name as PostgreSQL folds it (None when the
+    /// server picks it: `CREATE INDEX ASYNC ON t (a)`).
+    pub index_name: Option<String>,
+    /// The table, as written (possibly schema-qualified and quoted, so it
+    /// can be passed to `::regclass`).
+    pub table: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -170,12 +176,40 @@ pub fn analyze(sql: &str) -> Vec<Statement> {
                 kind: shape.kind,
                 refusal,
                 lock: shape.lock,
-                async_ddl: shape
-                    .async_keyword
-                    .map(|(form, k)| AsyncDdl { form, keyword: cur.toks[k].start..cur.toks[k].end }),
+                async_ddl: shape.async_keyword.map(|(form, k)| async_ddl(&cur, form, k)),
             }
         })
         .collect()
+}
+
+fn async_ddl(cur: &cursor::Cursor, form: AsyncForm, k: usize) -> AsyncDdl {
+    let keyword = cur.toks[k].start..cur.toks[k].end;
+    let as_written = |from: usize, to: usize| {
+        (from < to && to <= cur.len()).then(|| cur.sql[cur.toks[from].start..cur.toks[to - 1].end].to_owned())
+    };
+    match form {
+        AsyncForm::Index => {
+            let mut name = k + 1;
+            if cur.seq(name, &["if", "not", "exists"]) {
+                name += 3;
+            }
+            let index_name = (!cur.is(name, "on")).then(|| cur.ident(name).map(Cow::into_owned)).flatten();
+            let table = cur.find_top(name, cur.len(), "on").and_then(|on| {
+                let start = if cur.is(on + 1, "only") { on + 2 } else { on + 1 };
+                as_written(start, cur.skip_name(start))
+            });
+            AsyncDdl { form, keyword, index_name, table }
+        }
+        AsyncForm::AlterTable => {
+            let mut start = k + 1;
+            for skip in [&["if", "exists"][..], &["only"]] {
+                if cur.seq(start, skip) {
+                    start += skip.len();
+                }
+            }
+            AsyncDdl { form, keyword, index_name: None, table: as_written(start, cur.skip_name(start)) }
+        }
+    }
 }
 
 /// The statement's text for plain PostgreSQL: DSQL's `ASYNC` keyword (and

@@ -170,3 +170,13 @@ fn transaction_rule_has_one_source_of_truth() {
     assert_eq!(msg(violation(true, true, Kind::Query)), None);
     assert_eq!(msg(violation(false, true, Kind::Dml)), None);
 }
+
+#[test]
+fn async_ddl_names_its_index_and_table() {
+    let a = |sql: &str| analyze(sql)[0].async_ddl.clone().map(|a| (a.index_name, a.table));
+    assert_eq!(a("CREATE INDEX ASYNC IF NOT EXISTS \"Idx\" ON ONLY s.\"T\"(a)"), Some((Some("Idx".into()), Some("s.\"T\"".into()))));
+    assert_eq!(a("create unique index async ns_name on namespaces (name)"), Some((Some("ns_name".into()), Some("namespaces".into()))));
+    assert_eq!(a("CREATE INDEX ASYNC ON t (a)"), Some((None, Some("t".into()))));
+    assert_eq!(a("ALTER TABLE ASYNC IF EXISTS public.t VALIDATE CONSTRAINT c"), Some((None, Some("public.t".into()))));
+    assert_eq!(a("CREATE INDEX i ON t (a)"), None);
+}
