@@ -11,7 +11,6 @@
 //! [`ops`] (the commands, plus [`ops::install`] for `dsql-deploy up`).
 
 pub mod bookkeeping;
-mod connect;
 pub mod error;
 pub mod manifest;
 pub mod ops;

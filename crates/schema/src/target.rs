@@ -58,10 +58,9 @@ pub struct Target {
     pub progress: Arc<Progress>,
 }
 
-/// True for DSQL cluster endpoints (`<id>.dsql.<region>.on.aws`, also `-fips`).
+/// True for DSQL cluster endpoints (`<id>.dsql.<region>.on.aws`).
 pub fn is_dsql_host(host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    host.ends_with(".on.aws") && host.split('.').any(|label| label == "dsql" || label == "dsql-fips")
+    dsql::endpoint::is_dsql_host(host)
 }
 
 impl Target {
@@ -72,7 +71,7 @@ impl Target {
     async fn connect_to(&self, database: &str) -> Result<tokio_postgres::Client, Error> {
         let mut opts = self.connect.clone();
         opts.database = database.to_string();
-        crate::connect::connect(&opts).await.map_err(|source| Error::Connect { target: self.describe(database), source })
+        pgconn::connect(&opts).await.map_err(|source| Error::Connect { target: self.describe(database), source })
     }
 
     /// Connects to the default database and finds out what the server is.
@@ -127,16 +126,5 @@ async fn detect(client: &tokio_postgres::Client) -> Dialect {
     match client.simple_query("SELECT job_id FROM sys.jobs LIMIT 0").await {
         Ok(_) => Dialect::Dsql,
         Err(_) => Dialect::Postgres,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn recognises_dsql_endpoints() {
-        assert!(super::is_dsql_host("abc123.dsql.us-east-1.on.aws"));
-        assert!(super::is_dsql_host("abc123.dsql-fips.us-east-1.on.aws."));
-        assert!(!super::is_dsql_host("localhost"));
-        assert!(!super::is_dsql_host("dsql.example.com"));
     }
 }
