@@ -1,6 +1,7 @@
 //! Test harness: a real PostgreSQL behind a proxy on a free 127.0.0.1 port.
 
 #![allow(dead_code)]
+pub mod raw;
 
 use std::sync::Arc;
 
