@@ -18,6 +18,7 @@
 //!   tells callers what to do (retry a transaction on OCC, …).
 
 mod auth;
+pub mod diagnose;
 mod error;
 mod options;
 pub mod retry;
@@ -28,6 +29,7 @@ use std::time::{Duration, Instant};
 
 pub use dsql::token::SharedCredentialsProvider;
 pub use error::{AuthProblem, Error, ErrorClass, TlsProblem, class_of};
+pub use options::{DEFAULT_APPLICATION_NAME, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS, SslModeError};
 pub use retry::Backoff;
 
 /// libpq's `sslmode` values that we support.

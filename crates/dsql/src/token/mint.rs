@@ -80,7 +80,7 @@ pub async fn resolve_credentials(provider: &SharedCredentialsProvider) -> Result
     provider
         .provide_credentials()
         .await
-        .map_err(|e| MintError::NoCredentials { detail: error_chain(&e) })
+        .map_err(|e| MintError::NoCredentials { detail: one_line(&error_chain(&e)) })
 }
 
 /// Resolves credentials from `provider`, then mints a token.
@@ -144,6 +144,11 @@ fn is_plain_host(host: &str) -> bool {
         && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
         && !host.starts_with('.')
         && !host.starts_with('-')
+}
+
+/// The SDK lists every provider it tried on its own line; errors here are one line.
+fn one_line(text: &str) -> String {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
 }
 
 /// `outer: cause: root` for an error and its sources.
