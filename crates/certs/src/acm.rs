@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 use crate::inspect::{self, CertInfo};
 use crate::layout::{AcmTarget, PUBLIC_MODE};
-use crate::{keys, CertsError, Layout, Result};
+use crate::{CertsError, Layout, Result, keys};
 
 /// What `.acm/<target>.json` holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,10 +127,8 @@ pub fn read_record(layout: &Layout, target: AcmTarget) -> Result<Option<AcmRecor
 fn write_record(layout: &Layout, target: AcmTarget, record: &AcmRecord) -> Result<()> {
     layout.init()?;
     let path = layout.acm_record(target);
-    let mut text = serde_json::to_string_pretty(record).map_err(|e| CertsError::BadRecord {
-        path: path.clone(),
-        reason: e.to_string(),
-    })?;
+    let mut text = serde_json::to_string_pretty(record)
+        .map_err(|e| CertsError::BadRecord { path: path.clone(), reason: e.to_string() })?;
     text.push('\n');
     fsutil::write_atomic(&path, text.as_bytes(), PUBLIC_MODE).map_err(|source| CertsError::Write { path, source })
 }
@@ -200,10 +198,11 @@ fn tag_list(tags: &BTreeMap<String, String>, target: AcmTarget) -> Result<Vec<Ta
     all.entry("dsql-deploy:certificate".into()).or_insert_with(|| role.into());
     all.iter()
         .map(|(k, v)| {
-            Tag::builder().key(k).value(v).build().map_err(|e| CertsError::Acm {
-                operation: "ImportCertificate",
-                message: format!("tag {k:?}: {e}"),
-            })
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| CertsError::Acm { operation: "ImportCertificate", message: format!("tag {k:?}: {e}") })
         })
         .collect()
 }

@@ -16,7 +16,9 @@ pub enum CertsError {
     Missing { path: PathBuf, fix: String },
     #[error("{path} is not a valid PEM certificate ({reason}); regenerate it with `dsql-deploy certs {fix}`")]
     BadCertificate { path: PathBuf, reason: String, fix: String },
-    #[error("{path} is not a valid unencrypted PEM private key ({reason}); regenerate it with `dsql-deploy certs {fix}`")]
+    #[error(
+        "{path} is not a valid unencrypted PEM private key ({reason}); regenerate it with `dsql-deploy certs {fix}`"
+    )]
     BadKey { path: PathBuf, reason: String, fix: String },
     #[error("{key} does not belong to {cert}; regenerate both with `dsql-deploy certs {fix} --force`")]
     KeyMismatch { cert: PathBuf, key: PathBuf, fix: String },
@@ -26,7 +28,9 @@ pub enum CertsError {
         "invalid client name {0:?}: use 1-64 characters of a-z, A-Z, 0-9, '.', '_' and '-', not starting with '.' or '-'"
     )]
     BadClientName(String),
-    #[error("invalid endpoint DNS name {0:?}: give the Client VPN endpoint's DNS name, e.g. \"*.cvpn-endpoint-0123abcd.prod.clientvpn.us-east-1.amazonaws.com\"")]
+    #[error(
+        "invalid endpoint DNS name {0:?}: give the Client VPN endpoint's DNS name, e.g. \"*.cvpn-endpoint-0123abcd.prod.clientvpn.us-east-1.amazonaws.com\""
+    )]
     BadEndpoint(String),
     #[error("cannot generate the {what}: {source}")]
     Crypto { what: String, source: rcgen::Error },

@@ -13,11 +13,12 @@ use time::OffsetDateTime;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::oid_registry::{
-    OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_PKCS1_RSAENCRYPTION, OID_PKCS1_SHA256WITHRSA, OID_SIG_ECDSA_WITH_SHA256,
+    OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_PKCS1_RSAENCRYPTION, OID_PKCS1_SHA256WITHRSA,
+    OID_SIG_ECDSA_WITH_SHA256,
 };
 use x509_parser::public_key::PublicKey;
 
-use crate::{keys, CertsError, Result};
+use crate::{CertsError, Result, keys};
 
 /// What one certificate says about itself.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -163,7 +164,15 @@ fn signature_algorithm(cert: &X509Certificate<'_>) -> String {
 /// `2026-12-03 16:58:53 UTC`: how messages show certificate times.
 pub fn display_time(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), t.second())
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// Serialises a time as RFC 3339 (the workspace's `time` has no serde feature).

@@ -19,7 +19,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::inspect::{self, CertInfo};
 use crate::layout::{PUBLIC_MODE, SECRET_MODE};
-use crate::{keys, CertsError, Layout, Result, Settings};
+use crate::{CertsError, Layout, Result, Settings, keys};
 
 /// Validity window of a new certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,7 +134,10 @@ impl CaForSigning {
             return Err(CertsError::Unusable { path: cert_path, reason: "it is not a CA certificate".into() });
         }
         if info.not_after < OffsetDateTime::now_utc() {
-            return Err(CertsError::Unusable { path: cert_path, reason: format!("it expired on {}", inspect::display_time(info.not_after)) });
+            return Err(CertsError::Unusable {
+                path: cert_path,
+                reason: format!("it expired on {}", inspect::display_time(info.not_after)),
+            });
         }
         let issuer = Issuer::from_ca_cert_pem(&pem, key).map_err(|e| CertsError::BadCertificate {
             path: cert_path.clone(),

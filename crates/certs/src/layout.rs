@@ -127,7 +127,8 @@ impl Layout {
             text.push_str(&line);
             text.push('\n');
         }
-        fsutil::write_atomic(&path, text.as_bytes(), PUBLIC_MODE).map_err(|source| CertsError::Write { path, source })?;
+        fsutil::write_atomic(&path, text.as_bytes(), PUBLIC_MODE)
+            .map_err(|source| CertsError::Write { path, source })?;
         Ok(true)
     }
 

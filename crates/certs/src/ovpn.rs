@@ -9,11 +9,11 @@
 
 use std::path::PathBuf;
 
-use dsql_deploy_config::{is_dns_name, VpnProtocol};
+use dsql_deploy_config::{VpnProtocol, is_dns_name};
 use rand::RngCore;
 
 use crate::layout::SECRET_MODE;
-use crate::{inspect, keys, CertsError, Layout, Result, Settings};
+use crate::{CertsError, Layout, Result, Settings, inspect, keys};
 
 /// What goes into a profile.
 #[derive(Debug, Clone)]
@@ -117,7 +117,8 @@ pub fn write_profile(layout: &Layout, settings: &Settings, name: &str, endpoint:
         key_pem: &key_pem,
     };
     let text = profile.render()?;
-    fsutil::write_new(&path, text.as_bytes(), SECRET_MODE, force).map_err(|source| CertsError::Write { path: path.clone(), source })?;
+    fsutil::write_new(&path, text.as_bytes(), SECRET_MODE, force)
+        .map_err(|source| CertsError::Write { path: path.clone(), source })?;
     Ok(path)
 }
 
@@ -127,8 +128,10 @@ mod tests {
 
     #[test]
     fn endpoint_wildcard_is_stripped_and_bad_names_refused() {
-        assert_eq!(endpoint_host("*.cvpn-endpoint-0ab.prod.clientvpn.us-east-1.amazonaws.com").unwrap(),
-            "cvpn-endpoint-0ab.prod.clientvpn.us-east-1.amazonaws.com");
+        assert_eq!(
+            endpoint_host("*.cvpn-endpoint-0ab.prod.clientvpn.us-east-1.amazonaws.com").unwrap(),
+            "cvpn-endpoint-0ab.prod.clientvpn.us-east-1.amazonaws.com"
+        );
         assert_eq!(endpoint_host("vpn.example.com").unwrap(), "vpn.example.com");
         for bad in ["", "*.", "a b.com", "localhost", "*.*.x.com", "http://x.com"] {
             assert!(endpoint_host(bad).is_err(), "{bad:?}");

@@ -11,7 +11,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::inspect::{self, CertInfo};
-use crate::{keys, CertsError, Layout, Result, Settings};
+use crate::{CertsError, Layout, Result, Settings, keys};
 
 /// How bad a finding is: errors make `verify` exit 3, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -134,11 +134,17 @@ fn check_one(
     if role == Role::Server && info.dns_names != settings.server_dns_names {
         report.warning(
             cert_path,
-            format!("SAN DNS names {:?} differ from certs.server_dns_names {:?}", info.dns_names, settings.server_dns_names),
+            format!(
+                "SAN DNS names {:?} differ from certs.server_dns_names {:?}",
+                info.dns_names, settings.server_dns_names
+            ),
         );
     }
     if key_type_of(&info) != Some(settings.key_type) {
-        report.warning(cert_path, format!("key is {}, certs.key_type asks for {:?}", info.key_algorithm, settings.key_type));
+        report.warning(
+            cert_path,
+            format!("key is {}, certs.key_type asks for {:?}", info.key_algorithm, settings.key_type),
+        );
     }
     report.checked.push(Checked { role: role_name.to_string(), path: cert_path.to_path_buf(), info: info.clone() });
     Some(info)
@@ -164,7 +170,10 @@ fn check_validity(report: &mut Report, info: &CertInfo, path: &Path, now: Offset
     } else if info.not_after < now {
         report.error(path, format!("expired on {}; reissue it with --force", inspect::display_time(info.not_after)));
     } else if info.days_left(now) < i64::from(warn_days) {
-        report.warning(path, format!("expires in {} days ({})", info.days_left(now), inspect::display_time(info.not_after)));
+        report.warning(
+            path,
+            format!("expires in {} days ({})", info.days_left(now), inspect::display_time(info.not_after)),
+        );
     }
 }
 
@@ -197,7 +206,10 @@ fn check_profile(report: &mut Report, info: &CertInfo, path: &Path, role: Role) 
             }
             let (eku, what) = if role == Role::Server { ("serverAuth", "server") } else { ("clientAuth", "client") };
             if !has_eku(eku) {
-                report.error(path, format!("extended key usage {eku} missing: VPN clients reject this {what} certificate"));
+                report.error(
+                    path,
+                    format!("extended key usage {eku} missing: VPN clients reject this {what} certificate"),
+                );
             }
             if role == Role::Server && info.dns_names.is_empty() {
                 report.error(path, "no SAN DNS name: AWS Client VPN requires one on the server certificate");
@@ -213,7 +225,9 @@ fn check_algorithms(report: &mut Report, info: &CertInfo, path: &Path) {
             path,
             format!("{} key: AWS Client VPN accepts RSA keys of 2048 bits only; reissue it", info.key_algorithm),
         ),
-        None => report.error(path, format!("{} key is not supported (use RSA 2048 or ECDSA P-256)", info.key_algorithm)),
+        None => {
+            report.error(path, format!("{} key is not supported (use RSA 2048 or ECDSA P-256)", info.key_algorithm))
+        }
     }
     if !matches!(info.signature_algorithm.as_str(), "sha256WithRSAEncryption" | "ecdsa-with-SHA256") {
         report.warning(path, format!("signature algorithm {} is not SHA-256 based", info.signature_algorithm));

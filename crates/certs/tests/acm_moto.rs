@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use aws_sdk_acm::config::{BehaviorVersion, Credentials, Region};
 use certs::acm::{self, Outcome};
 use certs::layout::AcmTarget;
-use certs::{issue, Settings};
+use certs::{Settings, issue};
 use common::pki;
 use testkit::Moto;
 
@@ -42,12 +42,19 @@ async fn import_then_up_to_date_then_reimport_onto_the_same_arn() {
     let detail = described.certificate().unwrap();
     assert_eq!(detail.domain_name(), Some("server.temporal-dsql.vpn"));
     let listed = acm_client.list_tags_for_certificate().certificate_arn(&first.certificate_arn).send().await.unwrap();
-    let tag_map: BTreeMap<_, _> = listed.tags().iter().map(|t| (t.key().to_string(), t.value().unwrap_or("").to_string())).collect();
+    let tag_map: BTreeMap<_, _> =
+        listed.tags().iter().map(|t| (t.key().to_string(), t.value().unwrap_or("").to_string())).collect();
     assert_eq!(tag_map.get("team").map(String::as_str), Some("vpn"), "{tag_map:?}");
     assert_eq!(tag_map.get("dsql-deploy:certificate").map(String::as_str), Some("vpn-server"));
     let got = acm_client.get_certificate().certificate_arn(&first.certificate_arn).send().await.unwrap();
-    assert_eq!(normalized(got.certificate().unwrap()), normalized(&std::fs::read_to_string(layout.server_cert()).unwrap()));
-    assert!(normalized(got.certificate_chain().unwrap()).contains(&normalized(&std::fs::read_to_string(layout.ca_cert()).unwrap())));
+    assert_eq!(
+        normalized(got.certificate().unwrap()),
+        normalized(&std::fs::read_to_string(layout.server_cert()).unwrap())
+    );
+    assert!(
+        normalized(got.certificate_chain().unwrap())
+            .contains(&normalized(&std::fs::read_to_string(layout.ca_cert()).unwrap()))
+    );
 
     // Unchanged: no call, same record.
     let (outcome, again) = acm::import(&acm_client, &layout, AcmTarget::Server, "us-east-1", &tags).await.unwrap();
@@ -60,7 +67,10 @@ async fn import_then_up_to_date_then_reimport_onto_the_same_arn() {
     assert_eq!(renewed.certificate_arn, first.certificate_arn);
     assert_ne!(renewed.sha256_fingerprint, first.sha256_fingerprint);
     let got = acm_client.get_certificate().certificate_arn(&first.certificate_arn).send().await.unwrap();
-    assert_eq!(normalized(got.certificate().unwrap()), normalized(&std::fs::read_to_string(layout.server_cert()).unwrap()));
+    assert_eq!(
+        normalized(got.certificate().unwrap()),
+        normalized(&std::fs::read_to_string(layout.server_cert()).unwrap())
+    );
     let all = acm_client.list_certificates().send().await.unwrap();
     assert_eq!(all.certificate_summary_list().len(), 1, "no duplicate certificate in ACM");
     let listed = acm_client.list_tags_for_certificate().certificate_arn(&first.certificate_arn).send().await.unwrap();
@@ -77,10 +87,12 @@ async fn root_ca_import_and_terraform_snippet() {
     let (_dir, layout) = pki(&Settings::default());
     let err = acm::terraform_arns(&layout).unwrap_err();
     assert!(err.to_string().contains("acm-import-server and acm-import-root"), "{err}");
-    let (_, server) = acm::import(&acm_client, &layout, AcmTarget::Server, "us-east-1", &BTreeMap::new()).await.unwrap();
+    let (_, server) =
+        acm::import(&acm_client, &layout, AcmTarget::Server, "us-east-1", &BTreeMap::new()).await.unwrap();
     let err = acm::terraform_arns(&layout).unwrap_err();
     assert!(err.to_string().contains("run `dsql-deploy certs acm-import-root`"), "{err}");
-    let (outcome, root) = acm::import(&acm_client, &layout, AcmTarget::Root, "us-east-1", &BTreeMap::new()).await.unwrap();
+    let (outcome, root) =
+        acm::import(&acm_client, &layout, AcmTarget::Root, "us-east-1", &BTreeMap::new()).await.unwrap();
     assert_eq!(outcome, Outcome::Imported);
     assert_ne!(root.certificate_arn, server.certificate_arn);
     let described = acm_client.describe_certificate().certificate_arn(&root.certificate_arn).send().await.unwrap();

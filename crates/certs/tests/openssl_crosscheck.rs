@@ -6,8 +6,8 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt;
 
-use certs::inspect;
 use certs::Settings;
+use certs::inspect;
 use common::{openssl, openssl_text, path, pki, stdout};
 use dsql_deploy_config::CertKeyType;
 
@@ -20,12 +20,27 @@ fn openssl_verify_accepts_server_and_client_against_our_ca() {
         assert!(stdout(&out).contains(": OK"), "{}", stdout(&out));
     }
     // And with the purpose checks OpenSSL applies to TLS peers.
-    let server = openssl(&["verify", "-purpose", "sslserver", "-CAfile", path(&layout.ca_cert()), path(&layout.server_cert())]);
+    let server =
+        openssl(&["verify", "-purpose", "sslserver", "-CAfile", path(&layout.ca_cert()), path(&layout.server_cert())]);
     assert!(server.status.success(), "{}", stdout(&server));
-    let client = openssl(&["verify", "-purpose", "sslclient", "-CAfile", path(&layout.ca_cert()), path(&layout.client_cert("alice"))]);
+    let client = openssl(&[
+        "verify",
+        "-purpose",
+        "sslclient",
+        "-CAfile",
+        path(&layout.ca_cert()),
+        path(&layout.client_cert("alice")),
+    ]);
     assert!(client.status.success(), "{}", stdout(&client));
     // The client certificate is no server certificate: usages are enforced.
-    let wrong = openssl(&["verify", "-purpose", "sslserver", "-CAfile", path(&layout.ca_cert()), path(&layout.client_cert("alice"))]);
+    let wrong = openssl(&[
+        "verify",
+        "-purpose",
+        "sslserver",
+        "-CAfile",
+        path(&layout.ca_cert()),
+        path(&layout.client_cert("alice")),
+    ]);
     assert!(!wrong.status.success(), "{}", stdout(&wrong));
 }
 
@@ -58,7 +73,9 @@ fn openssl_text_shows_the_rsa_profiles_we_claim() {
     }
     assert!(!server.contains("TLS Web Client Authentication"), "{server}");
     let client = openssl_text(&layout.client_cert("alice"));
-    for needle in ["Public-Key: (2048 bit)", "TLS Web Client Authentication", "DNS:alice", "CN = alice", "Digital Signature"] {
+    for needle in
+        ["Public-Key: (2048 bit)", "TLS Web Client Authentication", "DNS:alice", "CN = alice", "Digital Signature"]
+    {
         assert!(client.contains(needle), "client lacks {needle:?}:\n{client}");
     }
     assert!(!client.contains("TLS Web Server Authentication"), "{client}");
@@ -78,8 +95,7 @@ fn validity_periods_are_ten_years_and_825_days() {
 
 #[test]
 fn ecdsa_p256_option_produces_p256_keys_signed_with_sha256() {
-    let mut settings = Settings::default();
-    settings.key_type = CertKeyType::EcdsaP256;
+    let settings = Settings { key_type: CertKeyType::EcdsaP256, ..Settings::default() };
     let (_dir, layout) = pki(&settings);
     let server = openssl_text(&layout.server_cert());
     for needle in ["Public-Key: (256 bit)", "prime256v1", "ecdsa-with-SHA256", "TLS Web Server Authentication"] {

@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use certs::{ovpn, Layout, Settings};
+use certs::{Layout, Settings, ovpn};
 use common::{path, pki};
 
 /// A child process killed (by PID) and reaped on drop, whose combined
@@ -92,7 +92,11 @@ fn s_server(layout: &Layout, port: u16) -> Peer {
         "-key",
         path(&layout.server_key()),
     ]));
-    assert!(server.wait_for(&["ACCEPT"], Duration::from_secs(10)).is_some(), "s_server did not start:\n{}", server.output());
+    assert!(
+        server.wait_for(&["ACCEPT"], Duration::from_secs(10)).is_some(),
+        "s_server did not start:\n{}",
+        server.output()
+    );
     server
 }
 
@@ -140,7 +144,8 @@ fn mutual_tls_succeeds_with_our_client_and_fails_with_a_foreign_one() {
     let mut server = s_server(&layout, port);
     let (ok, text) = s_client(&layout, port, &other, "alice");
     assert!(!ok, "a client certificate from another CA must be refused:\n{text}");
-    let refused = server.wait_for(&["unknown ca", "certificate verify failed", "verify error"], Duration::from_secs(10));
+    let refused =
+        server.wait_for(&["unknown ca", "certificate verify failed", "verify error"], Duration::from_secs(10));
     assert!(refused.is_some(), "server output:\n{}", server.output());
 }
 
@@ -152,8 +157,14 @@ fn openvpn_handshake_with_the_generated_profile() {
         panic!("openvpn is not installed; scripts/bootstrap.sh installs it");
     }
     let (dir, layout) = pki(&Settings::default());
-    ovpn::write_profile(&layout, &Settings::default(), "alice", "*.cvpn-endpoint-0abc.prod.clientvpn.us-east-1.amazonaws.com", false)
-        .unwrap();
+    ovpn::write_profile(
+        &layout,
+        &Settings::default(),
+        "alice",
+        "*.cvpn-endpoint-0abc.prod.clientvpn.us-east-1.amazonaws.com",
+        false,
+    )
+    .unwrap();
     let (ok, server_log) = openvpn_pair(dir.path(), &layout, &layout.client_profile("alice"));
     assert!(ok, "OpenVPN handshake failed:\n{server_log}");
 
@@ -180,15 +191,42 @@ fn openvpn_pair(work: &Path, server_pki: &Layout, profile: &Path) -> (bool, Stri
     std::fs::write(&test_profile, format!("remote 127.0.0.1 {port}\n{local}")).unwrap();
 
     let mut server = Peer::spawn(Command::new("openvpn").args([
-        "--dev", "null", "--local", "127.0.0.1", "--lport", &port.to_string(), "--proto", "udp",
-        "--tls-server", "--dh", "none", "--ca", path(&server_pki.ca_cert()), "--cert", path(&server_pki.server_cert()),
-        "--key", path(&server_pki.server_key()), "--verb", "3", "--ping-exit", "30",
+        "--dev",
+        "null",
+        "--local",
+        "127.0.0.1",
+        "--lport",
+        &port.to_string(),
+        "--proto",
+        "udp",
+        "--tls-server",
+        "--dh",
+        "none",
+        "--ca",
+        path(&server_pki.ca_cert()),
+        "--cert",
+        path(&server_pki.server_cert()),
+        "--key",
+        path(&server_pki.server_key()),
+        "--verb",
+        "3",
+        "--ping-exit",
+        "30",
     ]));
     let started = server.wait_for(&["Initialization Sequence Completed", "UDPv4 link local"], Duration::from_secs(15));
     assert!(started.is_some(), "openvpn server did not start:\n{}", server.output());
 
     let mut client = Peer::spawn(Command::new("openvpn").args([
-        "--config", path(&test_profile), "--dev", "null", "--verb", "3", "--connect-timeout", "10", "--connect-retry-max", "1",
+        "--config",
+        path(&test_profile),
+        "--dev",
+        "null",
+        "--verb",
+        "3",
+        "--connect-timeout",
+        "10",
+        "--connect-retry-max",
+        "1",
     ]));
     let connected = client.wait_for(
         &["Peer Connection Initiated", "TLS Error", "VERIFY ERROR", "Exiting due to fatal error"],
@@ -196,7 +234,8 @@ fn openvpn_pair(work: &Path, server_pki: &Layout, profile: &Path) -> (bool, Stri
     );
     let ok = connected.as_deref().is_some_and(|l| l.contains("Peer Connection Initiated"));
     // Give the server a moment to log its side of a refusal.
-    let _ = server.wait_for(&["VERIFY ERROR", "Peer Connection Initiated"], Duration::from_secs(if ok { 2 } else { 5 }));
+    let _ =
+        server.wait_for(&["VERIFY ERROR", "Peer Connection Initiated"], Duration::from_secs(if ok { 2 } else { 5 }));
     let log = format!("--- server ---\n{}\n--- client ---\n{}", server.output(), client.output());
     (ok, log)
 }

@@ -6,7 +6,7 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 
 use certs::issue::{self, Validity};
-use certs::verify::{verify, Severity};
+use certs::verify::{Severity, verify};
 use certs::{CertsError, Layout, Settings};
 use common::pki;
 use time::{Duration, OffsetDateTime};
@@ -35,7 +35,11 @@ fn every_problem_is_listed_at_once() {
     let (_dir, layout) = pki(&settings);
     // 1. corrupt PEM for one client
     issue::create_client(&layout, &settings, "corrupt", false).unwrap();
-    std::fs::write(layout.client_cert("corrupt"), "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n").unwrap();
+    std::fs::write(
+        layout.client_cert("corrupt"),
+        "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
     // 2. a key that belongs to another certificate
     issue::create_client(&layout, &settings, "swapped", false).unwrap();
     std::fs::copy(layout.client_key("alice"), layout.client_key("swapped")).unwrap();
@@ -52,7 +56,10 @@ fn every_problem_is_listed_at_once() {
     // 5. a world-readable key
     std::fs::set_permissions(layout.server_key(), std::fs::Permissions::from_mode(0o644)).unwrap();
     // 6. expiring soon: a warning only
-    let soon = Validity { not_before: OffsetDateTime::now_utc() - Duration::days(1), not_after: OffsetDateTime::now_utc() + Duration::days(10) };
+    let soon = Validity {
+        not_before: OffsetDateTime::now_utc() - Duration::days(1),
+        not_after: OffsetDateTime::now_utc() + Duration::days(10),
+    };
     issue::create_client_with(&layout, &settings, "soon", soon, false).unwrap();
 
     let report = verify(&layout, &settings, OffsetDateTime::now_utc()).unwrap();
@@ -67,7 +74,10 @@ fn every_problem_is_listed_at_once() {
     assert_eq!(errs.len(), 6, "exactly these six errors: {errs:#?}");
     let warnings: Vec<_> = report.findings.iter().filter(|f| f.severity == Severity::Warning).collect();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(warnings[0].path.ends_with("clients/soon.crt") && warnings[0].message.contains("expires in"), "{warnings:?}");
+    assert!(
+        warnings[0].path.ends_with("clients/soon.crt") && warnings[0].message.contains("expires in"),
+        "{warnings:?}"
+    );
 }
 
 #[test]
@@ -104,7 +114,8 @@ fn missing_ca_is_an_error_naming_the_fix() {
 fn existing_files_are_kept_without_force_and_replaced_with_it() {
     let settings = Settings::default();
     let (_dir, layout) = pki(&settings);
-    let files = [layout.ca_cert(), layout.ca_key(), layout.server_cert(), layout.server_key(), layout.client_key("alice")];
+    let files =
+        [layout.ca_cert(), layout.ca_key(), layout.server_cert(), layout.server_key(), layout.client_key("alice")];
     let before: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
     for err in [
         issue::create_root_ca(&layout, &settings, false).unwrap_err(),

@@ -121,7 +121,11 @@ fn bad_input_gets_one_line_errors_naming_the_fix() {
     let f = Fixture::new();
     let out = f.certs(&["create-server"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("certs/ca.crt is missing; run `dsql-deploy certs create-root-ca` first"), "{}", text(&out));
+    assert!(
+        text(&out).contains("certs/ca.crt is missing; run `dsql-deploy certs create-root-ca` first"),
+        "{}",
+        text(&out)
+    );
     let out = f.certs(&["verify"]);
     assert_eq!(out.status.code(), Some(1), "no CA is an error, not a finding: {}", text(&out));
     f.pki();
@@ -132,7 +136,11 @@ fn bad_input_gets_one_line_errors_naming_the_fix() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("invalid endpoint DNS name"), "{}", text(&out));
     let out = f.certs(&["ovpn", "bob", "--endpoint", "vpn.example.com"]);
-    assert!(text(&out).contains("clients/bob.crt is missing; run `dsql-deploy certs create-client bob` first"), "{}", text(&out));
+    assert!(
+        text(&out).contains("clients/bob.crt is missing; run `dsql-deploy certs create-client bob` first"),
+        "{}",
+        text(&out)
+    );
     let out = f.certs(&["clean"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("--force") && f.path("certs/ca.key").exists(), "{}", text(&out));
@@ -145,7 +153,8 @@ fn verify_lists_every_finding_and_exits_3() {
     let f = Fixture::new();
     f.pki();
     // Corrupt PEM, a key from another certificate, and an expired certificate.
-    std::fs::write(f.path("server/server.crt"), "-----BEGIN CERTIFICATE-----\n%%%\n-----END CERTIFICATE-----\n").unwrap();
+    std::fs::write(f.path("server/server.crt"), "-----BEGIN CERTIFICATE-----\n%%%\n-----END CERTIFICATE-----\n")
+        .unwrap();
     f.ok(&["create-client", "bob"]);
     std::fs::copy(f.path("clients/alice.key"), f.path("clients/bob.key")).unwrap();
     let layout = certs::Layout::new(f.dir.path());
@@ -158,7 +167,11 @@ fn verify_lists_every_finding_and_exits_3() {
     let out = f.certs(&["verify"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("error: server/server.crt: unreadable certificate") || stdout.contains("server.crt: unreadable certificate"), "{stdout}");
+    assert!(
+        stdout.contains("error: server/server.crt: unreadable certificate")
+            || stdout.contains("server.crt: unreadable certificate"),
+        "{stdout}"
+    );
     assert!(stdout.contains("bob.key: private key does not match"), "{stdout}");
     assert!(stdout.contains("old.crt: expired on"), "{stdout}");
     assert!(stdout.contains("3 error(s)"), "{stdout}");
@@ -228,10 +241,24 @@ fn acm_import_reimport_and_tfvars_against_moto() {
     f.ok(&["acm-import-root"]);
     let root = record(&f, "root");
     let hcl = f.ok(&["print-acm-arns"]);
-    assert!(hcl.contains(&format!("client_vpn_server_certificate_arn = \"{}\"", second["certificate_arn"].as_str().unwrap())), "{hcl}");
-    assert!(hcl.contains(&format!("root_certificate_chain_arn = \"{}\"", root["certificate_arn"].as_str().unwrap())), "{hcl}");
+    assert!(
+        hcl.contains(&format!(
+            "client_vpn_server_certificate_arn = \"{}\"",
+            second["certificate_arn"].as_str().unwrap()
+        )),
+        "{hcl}"
+    );
+    assert!(
+        hcl.contains(&format!("root_certificate_chain_arn = \"{}\"", root["certificate_arn"].as_str().unwrap())),
+        "{hcl}"
+    );
     // Canonical HCL according to terraform itself.
-    let mut fmt = Command::new("terraform").args(["fmt", "-check", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut fmt = Command::new("terraform")
+        .args(["fmt", "-check", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     std::io::Write::write_all(fmt.stdin.as_mut().unwrap(), hcl.as_bytes()).unwrap();
     let fmt = fmt.wait_with_output().unwrap();
     assert!(fmt.status.success(), "terraform fmt would change:\n{hcl}\n{}", text(&fmt));

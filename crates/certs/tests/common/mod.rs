@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use certs::{issue, Layout, Settings};
+use certs::{Layout, Settings, issue};
 
 /// A complete PKI (CA, server, client "alice") in a fresh temp dir.
 pub fn pki(settings: &Settings) -> (tempfile::TempDir, Layout) {

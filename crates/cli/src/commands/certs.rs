@@ -8,7 +8,7 @@ use certs::acm::{self, Outcome};
 use certs::inspect::CertInfo;
 use certs::layout::AcmTarget;
 use certs::verify::Severity;
-use certs::{issue, ovpn, Layout, Settings};
+use certs::{Layout, Settings, issue, ovpn};
 use clap::Subcommand;
 use time::OffsetDateTime;
 
@@ -111,7 +111,9 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             let issued = issue::create_root_ca(&layout, &settings, f.force)?;
             print_issued(&issued, json)?;
             if f.force && layout.server_cert().exists() {
-                eprintln!("note: the new CA did not sign the existing server/client certificates; reissue them with --force");
+                eprintln!(
+                    "note: the new CA did not sign the existing server/client certificates; reissue them with --force"
+                );
             }
         }
         CertsCommand::CreateServer(f) => print_issued(&issue::create_server(&layout, &settings, f.force)?, json)?,
@@ -179,7 +181,12 @@ fn verify(layout: &Layout, settings: &Settings, json: bool) -> anyhow::Result<Ex
             };
             println!("{label}: {}: {}", finding.path.display(), finding.message);
         }
-        println!("{} certificate(s), {} error(s), {} warning(s)", report.checked.len(), report.errors(), report.warnings());
+        println!(
+            "{} certificate(s), {} error(s), {} warning(s)",
+            report.checked.len(),
+            report.errors(),
+            report.warnings()
+        );
     }
     Ok(if report.errors() > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
 }

@@ -89,15 +89,12 @@ impl Default for CertsConfig {
 
 impl CertsConfig {
     pub fn validate(&self, problems: &mut Problems) {
-        if !self.country.is_empty()
-            && !(self.country.len() == 2 && self.country.chars().all(|c| c.is_ascii_uppercase()))
-        {
+        let country_ok = self.country.is_empty()
+            || (self.country.len() == 2 && self.country.chars().all(|c| c.is_ascii_uppercase()));
+        if !country_ok {
             problems.push(
                 "certs.country",
-                format!(
-                    "{:?} must be a two-letter ISO code like \"GB\" or empty",
-                    self.country
-                ),
+                format!("{:?} must be a two-letter ISO code like \"GB\" or empty", self.country),
             );
         }
         for (key, days) in [
@@ -110,32 +107,27 @@ impl CertsConfig {
             }
         }
         if self.server_days > self.ca_days || self.client_days > self.ca_days {
-            problems.push("certs.server_days", "server_days and client_days must not exceed ca_days (a leaf cannot outlive its CA)");
+            problems.push(
+                "certs.server_days",
+                "server_days and client_days must not exceed ca_days (a leaf cannot outlive its CA)",
+            );
         }
         for name in &self.server_dns_names {
             if !is_dns_name(name) {
-                problems.push(
-                    "certs.server_dns_names",
-                    format!("{name:?} is not a DNS name like \"server.example.vpn\""),
-                );
+                problems
+                    .push("certs.server_dns_names", format!("{name:?} is not a DNS name like \"server.example.vpn\""));
             }
         }
         if !matches!(self.vpn_port, 443 | 1194) {
             problems.push(
                 "certs.vpn_port",
-                format!(
-                    "{} is not a port AWS Client VPN listens on (443 or 1194)",
-                    self.vpn_port
-                ),
+                format!("{} is not a port AWS Client VPN listens on (443 or 1194)", self.vpn_port),
             );
         }
         if !self.acm_region.is_empty() && !crate::is_region(&self.acm_region) {
             problems.push(
                 "certs.acm_region",
-                format!(
-                    "{:?} is not an AWS region name like \"us-east-1\"",
-                    self.acm_region
-                ),
+                format!("{:?} is not an AWS region name like \"us-east-1\"", self.acm_region),
             );
         }
     }
@@ -154,4 +146,34 @@ pub fn is_dns_name(s: &str) -> bool {
                 && !label.ends_with('-')
                 && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Config, ConfigError};
+
+    #[test]
+    fn bad_certs_values_are_all_reported() {
+        let text = "[certs]\ncountry = \"gb\"\nserver_days = 5000\nserver_dns_names = [\"bad name\"]\nvpn_port = 8443\nacm_region = \"mars\"\n";
+        let err = Config::from_toml_and_env("f", text, &[]).unwrap_err();
+        let ConfigError::Invalid(problems) = &err else { panic!("{err}") };
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["certs.country", "certs.server_days", "certs.server_dns_names", "certs.vpn_port", "certs.acm_region"]
+        );
+    }
+
+    #[test]
+    fn key_type_and_protocol_parse_from_env() {
+        let env = [
+            ("DSQL_DEPLOY_CERTS_KEY_TYPE".to_string(), "ecdsa-p256".to_string()),
+            ("DSQL_DEPLOY_CERTS_VPN_PROTOCOL".to_string(), "tcp".to_string()),
+        ];
+        let config = Config::from_toml_and_env("f", "", &env).unwrap();
+        assert_eq!(config.certs.key_type, super::CertKeyType::EcdsaP256);
+        assert_eq!(config.certs.vpn_protocol, super::VpnProtocol::Tcp);
+        let err = Config::from_toml_and_env("f", "[certs]\nkey_type = \"rsa4096\"\n", &[]).unwrap_err();
+        assert!(err.to_string().contains("rsa2048"), "{err}");
+    }
 }
