@@ -151,6 +151,14 @@ fn async_keyword_is_removed_for_postgres_and_nothing_else() {
 }
 
 #[test]
+fn index_key_rules_from_live_observations() {
+    refused("CREATE UNIQUE INDEX ASYNC i ON t (lower(a) ASC)", "0A000", "specifying sort order not supported for index keys");
+    accepted("CREATE INDEX ASYNC i ON t (a NULLS FIRST, (b || 'desc')) INCLUDE (c, d, e, f, g, h, i, j, k)");
+    accepted("CREATE INDEX ASYNC i ON t (c1, c2, c3, c4, c5, c6, c7, c8)");
+    refused("CREATE TABLE w (c1 int, c2 int, c3 int, c4 int, c5 int, c6 int, c7 int, c8 int, c9 int, PRIMARY KEY (c1, c2, c3, c4, c5, c6, c7, c8, c9))", "54011", "more than 8 column keys in an index are not supported");
+}
+
+#[test]
 fn guessed_forms_follow_the_recorded_patterns() {
     refused("SELECT a INTO new_t FROM t", "0A000", "unsupported statement: CreateTableAs");
     accepted("INSERT INTO t SELECT a FROM u");

@@ -15,6 +15,8 @@ const BAD: &[(&str, Rule, &str, &str)] = &[
     ("CREATE INDEX i ON t (a)", Rule::IndexWithoutAsync, "0A000", "unsupported mode. please use CREATE INDEX ASYNC."),
     ("CREATE INDEX CONCURRENTLY i ON t (a)", Rule::IndexConcurrently, "0A000", "CONCURRENTLY not supported for CREATE INDEX"),
     ("CREATE INDEX ASYNC public.i ON t (a)", Rule::IndexAsyncQualifiedName, "42601", "syntax error at or near \".\""),
+    ("CREATE INDEX ASYNC i_desc ON t (a, b DESC NULLS LAST)", Rule::IndexSortOrder, "0A000", "specifying sort order not supported for index keys"),
+    ("CREATE INDEX ASYNC i_wide ON t (c1, c2, c3, c4, c5, c6, c7, c8, c9)", Rule::IndexKeyColumns, "54011", "more than 8 column keys in an index are not supported"),
     ("SAVEPOINT sp", Rule::Savepoint, "0A000", "unsupported transaction statement: SAVEPOINT"),
     ("ROLLBACK TO SAVEPOINT sp", Rule::Savepoint, "0A000", "unsupported transaction statement: ROLLBACK TO"),
     ("RELEASE SAVEPOINT sp", Rule::Savepoint, "0A000", "unsupported transaction statement: RELEASE"),

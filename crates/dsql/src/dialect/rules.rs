@@ -99,7 +99,19 @@ fn create_index(c: &Cursor, index: usize) -> Option<Refusal> {
     if !c.is(name, "on") && c.punct(name + 1, b'.') {
         return Some(refusal(Rule::IndexAsyncQualifiedName, m::SYNTAX_ERROR, m::syntax_error_near(".")));
     }
-    None
+    index_keys(c, name)
+}
+
+/// The key list of `… ON t [USING m] (keys)`: no ASC/DESC, at most 8 keys.
+fn index_keys(c: &Cursor, from: usize) -> Option<Refusal> {
+    let on = c.find_top(from, c.len(), "on")?;
+    let open = (on + 1..c.len()).find(|&k| c.punct(k, b'('))?;
+    let keys = c.comma_list(open + 1, c.skip_group(open).saturating_sub(1));
+    let sorted = keys.iter().any(|key| c.top_level(key.start, key.end).any(|k| c.is(k, "asc") || c.is(k, "desc")));
+    if sorted {
+        return Some(refusal(Rule::IndexSortOrder, NS, m::INDEX_SORT_ORDER));
+    }
+    (keys.len() > 8).then(|| refusal(Rule::IndexKeyColumns, m::TOO_MANY_COLUMNS, m::INDEX_KEY_COLUMNS))
 }
 
 /// `CREATE TYPE n AS ENUM | AS (…) | AS RANGE`. Base and shell types are

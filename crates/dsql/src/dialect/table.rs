@@ -73,6 +73,9 @@ pub(crate) fn create_table(c: &Cursor) -> Option<Refusal> {
             return Some(r);
         }
     }
+    if def.keys.iter().any(|k| k.len() > 8) {
+        return Some(refusal(Rule::IndexKeyColumns, m::TOO_MANY_COLUMNS, m::INDEX_KEY_COLUMNS));
+    }
     def.bytea_key_column().map(|col| refusal(Rule::ByteaKey, NS, m::bytea_key(col)))
 }
 
