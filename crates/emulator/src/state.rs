@@ -40,7 +40,10 @@ impl State {
     pub fn read(path: &Path) -> Result<Option<State>> {
         let meta = match std::fs::metadata(path) {
             Ok(meta) => meta,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            // No state file (or no data dir at all): nothing runs there.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(libc::ENOTDIR) => {
+                return Ok(None);
+            }
             Err(e) => return Err(Error::io(format!("cannot read {}", path.display()))(e)),
         };
         let me = nix::unistd::geteuid().as_raw();
