@@ -57,6 +57,8 @@ pub enum AuthProblem {
 }
 
 /// A classified connection or query failure.
+// `Todo` is hidden for compatibility, not to make the enum non-exhaustive.
+#[allow(clippy::manual_non_exhaustive)]
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Invalid options; the message names the fix.
