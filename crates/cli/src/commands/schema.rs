@@ -243,7 +243,14 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             let text = if o.applied.is_empty() {
                 format!("{} is up to date at version {} ({})", target.database, o.to, o.dialect)
             } else {
-                format!("updated {} from {} to {} ({} versions applied, {})", target.database, o.from, o.to, o.applied.len(), o.dialect)
+                format!(
+                    "updated {} from {} to {} ({} applied, {})",
+                    target.database,
+                    o.from,
+                    o.to,
+                    o.applied.iter().map(|v| format!("v{v}")).collect::<Vec<_>>().join(", "),
+                    o.dialect
+                )
             };
             (text, serde_json::json!({"dialect": o.dialect.to_string(), "from": o.from.to_string(), "to": o.to.to_string(),
                 "applied": o.applied.iter().map(|v| v.to_string()).collect::<Vec<_>>()}))
