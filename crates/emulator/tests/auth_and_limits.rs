@@ -1,0 +1,100 @@
+//! Who may connect and the limits, each shrunk through `[emulator]` so the
+//! tests are fast: token checks (action per role, expiry with DSQL's hint,
+//! wrong database), login roles, connection rate, connection lifetime,
+//! transaction age and the row cap.
+
+mod common;
+
+use std::time::{Duration, SystemTime};
+
+use common::{db_error, token_for, REGION};
+use dsql::token::{TokenAction, TokenParams};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_checked_like_dsql() {
+    let emu = common::start().await;
+    let host = emu.config.hostname.clone();
+
+    // DbConnect is not enough for admin.
+    let wrong_action = token_for(&emu.config, "admin", TokenParams::new(&host, REGION, TokenAction::DbConnect));
+    let err = emu.connect("admin", &wrong_action).await.unwrap_err();
+    assert_eq!(db_error(&err).1, "unable to accept connection, access denied");
+
+    // Expired: DSQL's hint says so.
+    let mut stale = TokenParams::new(&host, REGION, TokenAction::DbConnectAdmin);
+    stale.signing_time = Some(SystemTime::now() - Duration::from_secs(3600));
+    let err = emu.connect("admin", &token_for(&emu.config, "admin", stale)).await.unwrap_err();
+    let hint = err.as_db_error().and_then(|d| d.hint().map(str::to_string));
+    assert_eq!(hint.as_deref(), Some("Signature expired"), "{err}");
+
+    // Signed for another host or region, or with another secret.
+    let other_host = token_for(&emu.config, "admin", TokenParams::new("elsewhere.example", REGION, TokenAction::DbConnectAdmin));
+    assert!(emu.connect("admin", &other_host).await.is_err());
+    let mut other_secret = emu.config.clone();
+    other_secret.secret_access_key = "not-the-emulators".into();
+    let forged = token_for(&other_secret, "admin", TokenParams::new(&host, REGION, TokenAction::DbConnectAdmin));
+    assert!(emu.connect("admin", &forged).await.is_err());
+
+    // A role must exist WITH LOGIN; then it connects with DbConnect.
+    let err = emu.connect("app", &emu.token("app")).await.unwrap_err();
+    assert_eq!(db_error(&err).1, "unable to accept connection, access denied");
+    let admin = emu.admin().await;
+    admin.batch_execute("CREATE ROLE app WITH LOGIN").await.unwrap();
+    let app = emu.connect("app", &emu.token("app")).await.expect("login role connects");
+    let who: String = app.query_one("SELECT current_user::text", &[]).await.unwrap().get(0);
+    assert_eq!(who, "app");
+
+    // Only database postgres.
+    let mut cfg = tokio_postgres::Config::new();
+    cfg.host(&host).hostaddr("127.0.0.1".parse().unwrap()).port(emu.port()).user("admin")
+        .password(emu.token("admin")).dbname("other").ssl_mode(tokio_postgres::config::SslMode::Require);
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(common::tls_config(&emu.emulator.info().ca_file));
+    let err = cfg.connect(tls).await.err().expect("database other is refused");
+    assert_eq!(db_error(&err).0, "3D000");
+    emu.emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_are_configurable_and_enforced() {
+    let mut config = common::test_config();
+    config.max_rows_per_transaction = 5;
+    config.max_transaction_age_secs = 1;
+    config.max_connection_lifetime_secs = 2;
+    config.connection_rate_per_sec = 1;
+    config.connection_burst = 4;
+    let emu = common::start_with(config).await;
+    let client = emu.admin().await;
+    client.batch_execute("CREATE TABLE t (id int)").await.unwrap();
+
+    // Row cap: 5 allowed, the statement crossing it fails and aborts the transaction.
+    client.batch_execute("INSERT INTO t SELECT generate_series(1, 5)").await.unwrap();
+    let err = client.batch_execute("INSERT INTO t SELECT generate_series(1, 6)").await.unwrap_err();
+    assert_eq!(db_error(&err), ("54000".into(), "transaction row limit exceeded".into()));
+    client.batch_execute("BEGIN; INSERT INTO t VALUES (1), (2), (3)").await.unwrap();
+    let err = client.batch_execute("INSERT INTO t VALUES (4), (5), (6)").await.unwrap_err();
+    assert_eq!(db_error(&err).0, "54000");
+    client.batch_execute("ROLLBACK").await.unwrap();
+
+    // Transaction age.
+    client.batch_execute("BEGIN").await.unwrap();
+    client.batch_execute("SELECT 1").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let err = client.batch_execute("SELECT 1").await.unwrap_err();
+    assert_eq!(db_error(&err), ("54000".into(), "transaction age limit of 1s exceeded".into()));
+    client.batch_execute("ROLLBACK").await.unwrap();
+
+    // Connection lifetime: the session is closed once it is over.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(client.batch_execute("SELECT 1").await.is_err(), "connection outlived its lifetime");
+
+    // Connection rate: the burst (4, one used above) then 53400.
+    let mut refused = None;
+    for _ in 0..6 {
+        if let Err(e) = emu.connect("admin", &emu.token("admin")).await {
+            refused = Some(db_error(&e));
+            break;
+        }
+    }
+    assert_eq!(refused, Some(("53400".into(), "Unable to accept connection, rate exceeded.".into())));
+    emu.emulator.shutdown().await;
+}
