@@ -15,7 +15,7 @@ const COMPLETE: &str = "examples/complete";
 const MINIMAL: &str = "examples/minimal";
 
 fn fixture(name: &str) -> String {
-    testkit::repo_root().join("terraform/tests/fixtures").join(name).display().to_string()
+    support::repo_root().join("terraform/tests/fixtures").join(name).display().to_string()
 }
 
 #[test]
@@ -46,7 +46,7 @@ fn module_and_examples_validate() {
 /// against moto and checks what would be built, from the JSON plan.
 #[test]
 fn complete_example_plans_against_moto() {
-    let moto = testkit::Moto::start();
+    let moto = support::moto();
     let copy = ModuleCopy::new();
     copy.init(COMPLETE);
     let vars = format!("-var-file={}", fixture("complete.tfvars.json"));
@@ -104,7 +104,7 @@ fn complete_example_plans_against_moto() {
 /// Each bad input fails `plan` with the module's own message.
 #[test]
 fn bad_inputs_fail_plan_with_our_messages() {
-    let moto = testkit::Moto::start();
+    let moto = support::moto();
     let copy = ModuleCopy::new();
     copy.init(COMPLETE);
     let vars = format!("-var-file={}", fixture("complete.tfvars.json"));
@@ -132,7 +132,7 @@ fn bad_inputs_fail_plan_with_our_messages() {
 
 #[test]
 fn readme_documents_every_input_and_output() {
-    let root = testkit::repo_root().join("terraform");
+    let root = support::repo_root().join("terraform");
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     for (file, keyword) in [("variables.tf", "variable"), ("outputs.tf", "output")] {
         let source = std::fs::read_to_string(root.join(file)).unwrap();
@@ -146,7 +146,7 @@ fn readme_documents_every_input_and_output() {
 /// checkov passes, and every skipped check says why.
 #[test]
 fn checkov_passes_with_justified_skips() {
-    let checkov = testkit::repo_root().join(".venv-checkov/bin/checkov");
+    let checkov = support::repo_root().join(".venv-checkov/bin/checkov");
     assert!(checkov.exists(), "{} missing; run scripts/bootstrap.sh", checkov.display());
     let copy = ModuleCopy::new();
     let out = std::process::Command::new(&checkov)

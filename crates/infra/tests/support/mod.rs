@@ -17,7 +17,7 @@ pub struct ModuleCopy {
 impl ModuleCopy {
     pub fn new() -> ModuleCopy {
         let dir = tempfile::tempdir().expect("temp dir");
-        copy_tree(&testkit::repo_root().join("terraform"), &dir.path().join("terraform"));
+        copy_tree(&repo_root().join("terraform"), &dir.path().join("terraform"));
         let cli_config = dir.path().join("terraform-cli.tfrc");
         std::fs::write(&cli_config, mirror_cli_config()).expect("write CLI config");
         ModuleCopy { dir, cli_config }
@@ -53,6 +53,22 @@ impl ModuleCopy {
     }
 }
 
+/// This checkout's root. `repo_root()` is fixed when testkit is
+/// compiled, and the shared target directory may hold a build from another
+/// checkout; the test crate's own manifest path is always this one.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+}
+
+/// moto_server from this checkout's `.venv` (see [`repo_root`]).
+pub fn moto() -> testkit::Moto {
+    if std::env::var_os("MOTO_SERVER").is_none() && !testkit::Moto::binary().exists() {
+        // SAFETY: called before the test starts any thread that reads the environment.
+        unsafe { std::env::set_var("MOTO_SERVER", repo_root().join(".venv/bin/moto_server")) };
+    }
+    testkit::Moto::start()
+}
+
 /// Environment that points Terraform (and `dsql-deploy`) at a moto server.
 pub fn moto_env(moto: &testkit::Moto) -> Vec<(String, String)> {
     moto.env()
@@ -70,7 +86,7 @@ pub fn text(out: &Output) -> String {
 /// reused when present, because the script searches the whole disk for the
 /// mirror (seconds), and copied because parallel tests may rewrite it.
 fn mirror_cli_config() -> String {
-    let root = testkit::repo_root();
+    let root = repo_root();
     let shared = root.join("target/terraform-cli.tfrc");
     if let Ok(text) = std::fs::read_to_string(&shared) {
         if text.contains("provider_installation") {
