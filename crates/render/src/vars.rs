@@ -90,7 +90,7 @@ pub const VARIABLES: &[Var] = &[
     var(Server, "PUBLIC_FRONTEND_ADDRESS", "127.0.0.1:FRONTEND_GRPC_PORT", "host:port of the frontend as other services and the cluster metadata see it."),
     var(Server, "PROMETHEUS_ENDPOINT", "0.0.0.0:9090", "Listen address (ip:port) of the Prometheus metrics endpoint."),
     var(Server, "DYNAMIC_CONFIG_FILE_PATH", "/etc/temporal/config/dynamicconfig/dsql.yaml", "Dynamic config file Temporal polls."),
-    var(Entrypoint, "TEMPORAL_PERSISTENCE_CONFIG", "/etc/temporal/config/docker.yaml", "Where `entrypoint` writes the config (also `render --output`)."),
+    var(Entrypoint, "TEMPORAL_PERSISTENCE_CONFIG", "/etc/temporal/config/docker.yaml", "Where `entrypoint` writes the config (also `render --out`)."),
 ];
 
 /// Looks a variable up by name (tests and error messages).
