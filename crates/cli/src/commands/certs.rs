@@ -260,7 +260,7 @@ fn list(layout: &Layout, json: bool) -> anyhow::Result<()> {
                 i.key_algorithm,
                 date(i.not_after),
                 i.days_left(now),
-                &i.sha256_fingerprint[..23],
+                i.sha256_fingerprint.get(..23).unwrap_or(&i.sha256_fingerprint),
                 arn.as_deref().unwrap_or("")
             ),
             Err(e) => println!("{role:<16} {}: {e}", path.display()),

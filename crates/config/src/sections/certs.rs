@@ -19,7 +19,8 @@ pub enum CertKeyType {
     /// RSA 2048: what AWS Client VPN accepts for every certificate.
     #[default]
     Rsa2048,
-    /// ECDSA on P-256 (Client VPN accepts it for the server; check your clients).
+    /// ECDSA on P-256: smaller and faster, but not what Client VPN documents;
+    /// check that your endpoint and clients accept it before choosing it.
     EcdsaP256,
 }
 
