@@ -225,6 +225,44 @@ pub const LOG_LEVELS: [&str; 4] = ["debug", "info", "warn", "error"];
 /// DSQL closes every connection after 60 minutes.
 const DSQL_CONNECTION_LIFETIME_NANOS: u128 = 60 * 60 * 1_000_000_000;
 
+impl SqlInputs {
+    /// The defaults of docs/render.md for `plugin` at `host`: port 5432,
+    /// database `postgres`, user `admin`, TLS with host verification, 50
+    /// connections, 55m lifetime, 30s connect timeout, 4 shards. `auth` is IAM
+    /// in `region` for `dsql`; stock plugins need [`SqlAuth::Password`] set.
+    pub fn new(plugin: Plugin, host: impl Into<String>, region: impl Into<String>) -> Self {
+        Self {
+            plugin,
+            host: host.into(),
+            port: 5432,
+            database: "postgres".into(),
+            schema: None,
+            user: "admin".into(),
+            auth: SqlAuth::Iam { region: region.into() },
+            tls: SqlTls { enabled: true, ca_file: None, host_verification: true, server_name: None },
+            max_conns: 50,
+            max_idle_conns: 50,
+            max_conn_lifetime: GoDuration::parse("55m").unwrap_or_else(|_| unreachable!("valid Go duration")),
+            connect_timeout: GoDuration::parse("30s").unwrap_or_else(|_| unreachable!("valid Go duration")),
+            history_shards: 4,
+        }
+    }
+}
+
+impl Visibility {
+    /// Elasticsearch at `host`:9200 over http, v8, the default index, no auth.
+    pub fn elasticsearch(host: impl Into<String>) -> Self {
+        Visibility::Elasticsearch {
+            scheme: "http".into(),
+            host: host.into(),
+            port: 9200,
+            version: EsVersion::V8,
+            index: "temporal_visibility_v1_dev".into(),
+            auth: None,
+        }
+    }
+}
+
 /// Everything a render needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inputs {
@@ -234,6 +272,11 @@ pub struct Inputs {
 }
 
 impl Inputs {
+    /// `sql` and `visibility` with the server defaults of docs/render.md.
+    pub fn new(sql: SqlInputs, visibility: Visibility) -> Self {
+        Self { sql, visibility, server: ServerInputs::default() }
+    }
+
     /// Rules that involve more than one value. Returns every violation.
     pub fn validate(&self) -> Problems {
         let mut problems = Problems::default();

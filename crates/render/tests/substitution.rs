@@ -160,3 +160,19 @@ fn password_file_readable_by_others_warns() {
     let rendered = render::render_env(&env, None).unwrap();
     assert!(!rendered.warnings.iter().any(|w| w.contains("TEMPORAL_SQL_PASSWORD_FILE")), "{:?}", rendered.warnings);
 }
+
+#[test]
+fn code_built_defaults_match_the_environment_defaults() {
+    // The same defaults whether `up` builds the inputs or the environment does.
+    let env = common::env(&[
+        ("TEMPORAL_SQL_HOST", "localhost"),
+        ("TEMPORAL_SQL_AWS_REGION", "us-east-1"),
+        ("TEMPORAL_ELASTICSEARCH_HOST", "elasticsearch"),
+    ]);
+    let from_env = render::from_env(&env, None).unwrap().inputs;
+    let by_code = render::Inputs::new(
+        render::SqlInputs::new(render::Plugin::Dsql, "localhost", "us-east-1"),
+        render::Visibility::elasticsearch("elasticsearch"),
+    );
+    assert_eq!(by_code, from_env);
+}
