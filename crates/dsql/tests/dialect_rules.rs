@@ -104,6 +104,8 @@ fn accepted_statements_pass_untouched() {
         "AWS IAM GRANT app TO 'arn:aws:iam::123456789012:role/app'",
         "SELECT 'FOR SHARE; TRUNCATE x' AS s, E'\\' FOR SHARE' AS t",
         "INSERT INTO path (a) VALUES (1)",
+        "WITH line(x) AS (SELECT 1), circle(y) AS (SELECT 2) SELECT * FROM line, circle",
+        "SELECT n FROM generate_series(1, 3) AS path(n)",
         "SELECT to_tsvector(body) FROM docs",
     ] {
         accepted(sql);

@@ -209,11 +209,16 @@ fn function_calls(c: &Cursor) -> Option<Refusal> {
     None
 }
 
-/// True when the word at `k` is a table name (`INSERT INTO path (…)`),
-/// not a function call, or a qualified name's last part.
+/// True when the word at `k` names a relation rather than calling a
+/// function: a table (`INSERT INTO path (…)`), a CTE or alias with a column
+/// list (`WITH line(x) AS …`, `AS box(a, b)`), or a qualified name's part.
 fn names_a_relation(c: &Cursor, k: usize) -> bool {
     let prev = k.wrapping_sub(1);
-    c.punct(prev, b'.') || ["into", "update", "from", "join", "table", "only", "references", "using"].iter().any(|w| c.is(prev, w))
+    c.punct(prev, b'.')
+        || ["into", "update", "from", "join", "table", "only", "references", "using", "with", "recursive", "as"]
+            .iter()
+            .any(|w| c.is(prev, w))
+        || (c.punct(prev, b',') && c.is(c.skip_group(k + 1), "as"))
 }
 
 /// `BEGIN`/`START TRANSACTION` with an isolation level other than
