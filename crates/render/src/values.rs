@@ -165,3 +165,26 @@ fn default_frontend_address(server: &ServerInputs) -> String {
     };
     join_host_port(&ip.to_string(), server.ports.frontend_grpc)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_port_brackets_ipv6_like_go() {
+        assert_eq!(join_host_port("db.example", 5432), "db.example:5432");
+        assert_eq!(join_host_port("10.0.0.1", 5432), "10.0.0.1:5432");
+        assert_eq!(join_host_port("fd00::1", 5432), "[fd00::1]:5432");
+    }
+
+    #[test]
+    fn frontend_address_never_advertises_a_wildcard() {
+        let mut server = ServerInputs { bind_on_ip: IpAddr::from([0, 0, 0, 0]), ..ServerInputs::default() };
+        assert_eq!(default_frontend_address(&server), "127.0.0.1:7233");
+        server.broadcast_address = Some(IpAddr::from([10, 0, 0, 9]));
+        assert_eq!(default_frontend_address(&server), "10.0.0.9:7233");
+        server.broadcast_address = None;
+        server.bind_on_ip = IpAddr::from([192, 168, 1, 2]);
+        assert_eq!(default_frontend_address(&server), "192.168.1.2:7233");
+    }
+}
