@@ -111,6 +111,11 @@ fn up_status_verify_rerun_down_up_purge() {
 
     let out = sb.ok(&["verify"]);
     assert!(out.contains("0 failed"), "{out}");
+    // The same checks under their doctor name, and doctor's connection steps on the up target.
+    let out = sb.ok(&["doctor", "persistence"]);
+    assert!(out.contains("0 failed"), "{out}");
+    let out = sb.ok(&["doctor"]);
+    assert!(out.contains("all steps passed"), "{out}");
 
     // Rerun: nothing to do, nothing rewritten.
     let before = std::fs::metadata(sb.path(".dsql-deploy/.env")).unwrap().modified().unwrap();
@@ -151,6 +156,17 @@ fn newest_version() -> String {
         .collect();
     versions.sort();
     versions.pop().unwrap().1
+}
+
+#[test]
+fn verify_and_doctor_without_a_target_say_what_to_do() {
+    let sb = Sandbox::new();
+    for args in [&["verify"][..], &["doctor"][..]] {
+        let out = sb.cmd(args).env_remove("DSQL_ENDPOINT").output().unwrap();
+        assert!(!out.status.success());
+        let err = text(&out.stderr);
+        assert!(err.contains("--endpoint") && err.contains("dsql-deploy up"), "{args:?}: {err}");
+    }
 }
 
 #[test]

@@ -18,11 +18,31 @@ use crate::output::OutputFormat;
 /// failure (the remaining steps show SKIP) and exits 1 if any step failed.
 /// Auth: IAM tokens for *.dsql.<region>.on.aws endpoints (or with --iam),
 /// otherwise the password in the variable named by --password-env.
+/// Without --endpoint it diagnoses what `dsql-deploy up` set up.
+/// `doctor persistence` replays Temporal's operations (= `dsql-deploy verify`).
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
-    /// Host name of the cluster endpoint or PostgreSQL server.
+    #[command(subcommand)]
+    pub check: Option<Check>,
+
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+/// Deeper checks.
+#[derive(Debug, clap::Subcommand)]
+pub enum Check {
+    /// Replay Temporal's persistence operations against the target (same as `dsql-deploy verify`).
+    Persistence(super::verify::Args),
+}
+
+/// Where to connect and how.
+#[derive(Debug, clap::Args)]
+pub struct ConnArgs {
+    /// Host name of the cluster endpoint or PostgreSQL server [default: the target `up` set up].
     #[arg(long, value_name = "HOST", env = "DSQL_ENDPOINT")]
-    pub endpoint: String,
+    pub endpoint: Option<String>,
 
     /// Port.
     #[arg(long, default_value_t = 5432)]
@@ -69,9 +89,12 @@ fn parse_sslmode(text: &str) -> Result<SslMode, String> {
     text.parse().map_err(|e: pgconn::SslModeError| e.to_string())
 }
 
-fn options(args: &Args) -> anyhow::Result<DoctorOptions> {
+fn options(args: &ConnArgs, ctx: &Context) -> anyhow::Result<DoctorOptions> {
     anyhow::ensure!(args.timeout > 0, "--timeout must be at least 1 second");
-    let mut connect = ConnectOptions::new(args.endpoint.trim(), args.port, &args.user, &args.database);
+    let Some(endpoint) = &args.endpoint else {
+        return up_target_options(args, ctx);
+    };
+    let mut connect = ConnectOptions::new(endpoint.trim(), args.port, &args.user, &args.database);
     connect.sslmode = args.sslmode;
     connect.ca_file = args.ca_file.clone();
     connect.connect_timeout = Duration::from_secs(args.timeout);
@@ -86,8 +109,27 @@ fn options(args: &Args) -> anyhow::Result<DoctorOptions> {
     Ok(DoctorOptions { connect, latency_samples: args.samples })
 }
 
+/// The emulator `up` set up, with its test credentials (as `verify` does).
+fn up_target_options(args: &ConnArgs, ctx: &Context) -> anyhow::Result<DoctorOptions> {
+    let config = ctx.config()?;
+    let workdir = up::Workdir::new(config.up.workdir.clone());
+    let Some(state) = up::UpState::read(&workdir)? else {
+        anyhow::bail!(
+            "no target: pass --endpoint HOST (or set DSQL_ENDPOINT), or run `dsql-deploy up` first (no up.json in {})",
+            workdir.root().display()
+        );
+    };
+    let mut connect = super::verify::local_target(&config, &state).connect;
+    connect.connect_timeout = Duration::from_secs(args.timeout);
+    Ok(DoctorOptions { connect, latency_samples: args.samples })
+}
+
 pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let opts = options(&args)?;
+    if let Some(Check::Persistence(verify_args)) = args.check {
+        return super::verify::run(verify_args, ctx).await;
+    }
+    let args = args.conn;
+    let opts = options(&args, ctx)?;
     let report = pgconn::diagnose::diagnose(&opts).await;
     match ctx.output() {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
