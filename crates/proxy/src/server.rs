@@ -167,7 +167,8 @@ impl<A: Authenticator, U: UpstreamPool, P: Policy> Proxy<A, U, P> {
             }
         }
 
-        let state = SessionState::new(identity, peer);
+        let mut state = SessionState::new(identity, peer);
+        state.upstream_opened_at = Some(upstream.conn().opened_at);
         let mut policy = s.policy.session(&state);
         let mut params = upstream.conn().params.clone();
         policy.startup_parameters(&mut params);

@@ -30,6 +30,9 @@ pub struct SessionState {
     pub rows_changed: u64,
     /// Statements the client sent in this session (simple-query statements + Parses).
     pub statements: u64,
+    /// When the upstream session serving this client was opened (a policy
+    /// can end the session before the upstream's lifetime runs out).
+    pub upstream_opened_at: Option<Instant>,
     /// When the last statement was sent while idle (start of a possible transaction).
     pub(crate) pending_tx_start: Option<Instant>,
 }
@@ -47,6 +50,7 @@ impl SessionState {
             reads_seen: 0,
             rows_changed: 0,
             statements: 0,
+            upstream_opened_at: None,
             pending_tx_start: None,
         }
     }

@@ -55,3 +55,17 @@ async fn startup_settings_reach_the_upstream_and_sessions_are_reset() {
     let reuses = h.proxy.metrics().pool_reuses_total.load(std::sync::atomic::Ordering::Relaxed);
     assert_eq!(reuses, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_requests_reach_the_upstream_session() {
+    let h = common::start(ForwardAll, ProxyConfig::default()).await;
+    let client = h.client().await;
+    let token = client.cancel_token();
+    let slow = tokio::spawn(async move { client.simple_query("select pg_sleep(20)").await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    token.cancel_query(tokio_postgres::NoTls).await.unwrap();
+    let result = tokio::time::timeout(std::time::Duration::from_secs(5), slow).await.expect("cancelled promptly").unwrap();
+    let err = result.unwrap_err();
+    assert_eq!(err.as_db_error().map(|e| e.code().code()), Some("57014"), "{err}");
+    assert_eq!(h.proxy.metrics().cancel_requests_total.load(std::sync::atomic::Ordering::Relaxed), 1);
+}
