@@ -47,7 +47,7 @@ impl Frontend {
                 secret_access_key: config.secret_access_key.clone(),
             },
             RateLimiter::new(config.connection_rate_per_sec, config.connection_burst),
-            control,
+            control.clone(),
             password.clone(),
         );
         let connector = PgConnector::new(upstream.ip().to_string(), upstream.port())
@@ -57,7 +57,7 @@ impl Frontend {
         let policy = EnforcePolicy::new(Limits {
             max_transaction_age: Duration::from_secs(config.max_transaction_age_secs),
             max_connection_lifetime: Duration::from_secs(config.max_connection_lifetime_secs),
-        });
+        }, control);
         Frontend { proxy: Proxy::new(proxy_config, auth, pool, policy, metrics) }
     }
 

@@ -98,6 +98,10 @@ impl Instance {
             return Ok(Status::Stopped { data_dir: self.data_dir().into(), recovered_stale_state: false });
         };
         if !pid_alive(state.pid) {
+            // A crashed run: its PostgreSQL (own process group) may outlive it.
+            if pid_alive(state.postgres_pid) && is_our_postgres(&self.layout, state.postgres_pid) {
+                signal_and_wait(state.postgres_pid, nix::sys::signal::Signal::SIGINT, Duration::from_secs(15));
+            }
             let _ = std::fs::remove_file(&path);
             return Ok(Status::Stopped { data_dir: self.data_dir().into(), recovered_stale_state: true });
         }

@@ -3,7 +3,9 @@
 //! the proxy adds; applications repeat the same texts).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use regex::Regex;
 
 use dsql::dialect::{self, AsyncForm, Kind};
 use wire::ErrorFields;
@@ -14,8 +16,12 @@ pub enum Verdict {
     Forward { kind: Kind },
     /// DSQL refuses it with this error.
     Refuse(ErrorFields),
-    /// DSQL syntax PostgreSQL lacks (`… ASYNC`): run this instead.
+    /// DSQL syntax PostgreSQL lacks (`… ASYNC`, PostgreSQL 16's column
+    /// `STORAGE`): run this instead.
     Rewrite(String),
+    /// `ALTER TABLE t DROP COLUMN c`: DSQL refuses it for a primary-key
+    /// column, which only the catalog can tell (checked per execution).
+    DropColumn { table: String, column: String },
 }
 
 /// Distinct texts kept; beyond this the cache starts over (a client that
@@ -71,8 +77,43 @@ pub fn judge(sql: &str) -> Verdict {
             let table = text.split_whitespace().nth(2).unwrap_or("").to_string();
             Verdict::Rewrite(format!("SELECT sys.__alter_table_async({}, {}) AS job_id", literal(&text), literal(&table)))
         }
+        None if stmt.kind == Kind::Ddl => ddl_verdict(sql),
         None => Verdict::Forward { kind: stmt.kind },
     }
+}
+
+fn drop_column_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    // Invariant: the pattern is a constant that compiles (covered by tests).
+    RE.get_or_init(|| {
+        Regex::new(
+            r#"(?is)^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?([\w."]+)\s+DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?("?\w+"?)\s*(?:CASCADE|RESTRICT)?\s*;?\s*$"#,
+        )
+        .expect("constant regex")
+    })
+}
+
+fn add_column_storage_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    // Invariant: the pattern is a constant that compiles (covered by tests).
+    RE.get_or_init(|| {
+        Regex::new(
+            r#"(?is)^(\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?[\w."]+\s+ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?)("?\w+"?)(\s+.+?)\s+STORAGE\s+(PLAIN|EXTERNAL|EXTENDED|MAIN)\s*;?\s*$"#,
+        )
+        .expect("constant regex")
+    })
+}
+
+/// DDL DSQL accepts but our PostgreSQL needs help with.
+fn ddl_verdict(sql: &str) -> Verdict {
+    if let Some(c) = drop_column_re().captures(sql) {
+        return Verdict::DropColumn { table: c[1].to_string(), column: c[2].trim_matches('"').to_string() };
+    }
+    // `ADD COLUMN c t STORAGE m` is PostgreSQL 16 syntax; 15 takes it as a second subcommand.
+    if let Some(c) = add_column_storage_re().captures(sql) {
+        return Verdict::Rewrite(format!("{}{}{}, ALTER COLUMN {} SET STORAGE {}", &c[1], &c[2], &c[3], &c[2], &c[4]));
+    }
+    Verdict::Forward { kind: Kind::Ddl }
 }
 
 /// A SQL string literal (standard_conforming_strings is on).
@@ -100,6 +141,17 @@ mod tests {
         assert_eq!(index_name("CREATE INDEX i ON t (a)").as_deref(), Some("i"));
         assert_eq!(index_name("CREATE UNIQUE INDEX IF NOT EXISTS i2 ON t (a)").as_deref(), Some("i2"));
         assert_eq!(index_name("CREATE INDEX ON t (a)"), None);
+    }
+
+    #[test]
+    fn drop_column_and_storage_forms_are_recognised() {
+        assert!(matches!(
+            ddl_verdict("ALTER TABLE t DROP COLUMN id"),
+            Verdict::DropColumn { table, column } if table == "t" && column == "id"
+        ));
+        let Verdict::Rewrite(sql) = ddl_verdict("ALTER TABLE t ADD COLUMN d text STORAGE PLAIN") else { panic!() };
+        assert_eq!(sql, "ALTER TABLE t ADD COLUMN d text, ALTER COLUMN d SET STORAGE PLAIN");
+        assert!(matches!(ddl_verdict("ALTER TABLE t ADD COLUMN d text"), Verdict::Forward { .. }));
     }
 
     #[test]

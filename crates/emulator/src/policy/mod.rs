@@ -63,29 +63,52 @@ pub struct Limits {
 pub struct EnforcePolicy {
     limits: Limits,
     cache: Arc<AnalysisCache>,
+    /// Superuser connection to the private PostgreSQL, for catalog checks.
+    control: Arc<tokio_postgres::Client>,
 }
 
 impl EnforcePolicy {
-    pub fn new(limits: Limits) -> EnforcePolicy {
-        EnforcePolicy { limits, cache: Arc::new(AnalysisCache::default()) }
+    pub fn new(limits: Limits, control: Arc<tokio_postgres::Client>) -> EnforcePolicy {
+        EnforcePolicy { limits, cache: Arc::new(AnalysisCache::default()), control }
     }
 }
 
 impl Policy for EnforcePolicy {
     type Session = EnforceSession;
     fn session(&self, _state: &SessionState) -> EnforceSession {
-        EnforceSession { limits: self.limits.clone(), cache: self.cache.clone(), last_kind: Kind::Unknown }
+        EnforceSession {
+            limits: self.limits.clone(),
+            cache: self.cache.clone(),
+            control: self.control.clone(),
+            last_kind: Kind::Unknown,
+        }
     }
 }
 
 pub struct EnforceSession {
     limits: Limits,
     cache: Arc<AnalysisCache>,
+    control: Arc<tokio_postgres::Client>,
     /// Kind of the statement sent last (to word a conflict it runs into).
     last_kind: Kind,
 }
 
 impl EnforceSession {
+    /// Whether `column` is part of `table`'s primary key (false when unknown:
+    /// then PostgreSQL answers).
+    async fn is_primary_key_column(&self, table: &str, column: &str) -> bool {
+        let sql = "SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a \
+                   ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) \
+                   WHERE i.indrelid = to_regclass($1) AND i.indisprimary AND a.attname = $2)";
+        match self.control.query_one(sql, &[&table, &column]).await {
+            Ok(row) => row.get::<_, bool>(0),
+            Err(e) => {
+                tracing::warn!(error = %e, "primary-key lookup failed");
+                false
+            }
+        }
+    }
+
     fn age_exceeded(&self, state: &SessionState) -> bool {
         state.tx_started_at.is_some_and(|t| t.elapsed() > self.limits.max_transaction_age)
     }
@@ -96,7 +119,7 @@ impl SessionPolicy for EnforceSession {
         let verdict = self.cache.verdict(stmt.sql);
         let kind = match verdict.as_ref() {
             Verdict::Forward { kind } => *kind,
-            Verdict::Rewrite(_) => Kind::Ddl,
+            Verdict::Rewrite(_) | Verdict::DropColumn { .. } => Kind::Ddl,
             Verdict::Refuse(_) => Kind::Unknown,
         };
         self.last_kind = kind;
@@ -111,6 +134,13 @@ impl SessionPolicy for EnforceSession {
             Verdict::Forward { .. } => Decision::Forward,
             Verdict::Refuse(fields) => Decision::Refuse(fields.clone()),
             Verdict::Rewrite(sql) => Decision::Rewrite(sql.clone()),
+            Verdict::DropColumn { table, column } => {
+                if self.is_primary_key_column(table, column).await {
+                    Decision::Refuse(ErrorFields::error("0A000", format!("cannot drop primary key column {column}")))
+                } else {
+                    Decision::Forward
+                }
+            }
         }
     }
 
