@@ -241,35 +241,43 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
     }
 
     async fn on_query(&mut self, frame: Bytes) -> Result<(), End> {
-        let msg = wire::frame::parse_frame_slice(&frame, self.max_len).ok().flatten().map(|(m, _)| m);
-        let text = msg.as_ref().map(wire::frontend::query_text);
-        let sql = match text {
-            Some(Ok(sql)) => sql,
-            Some(Err(e)) => return Err(End::ClientProtocol(protocol_fatal(&e))),
-            None => return Err(End::ClientProtocol(ErrorFields::fatal("08P01", "malformed Query message"))),
+        let sql = match wire::frontend::query_text_of_frame(&frame) {
+            Ok(sql) => sql,
+            Err(e) => return Err(End::ClientProtocol(protocol_fatal(&e))),
         };
         let statements = split_statements(sql);
         let count = statements.len();
+        // Hot path: one statement, forwarded as the original bytes.
         let mut parts: Vec<Option<String>> = Vec::new();
         let mut refused = None;
         for (index, stmt) in statements.iter().enumerate() {
             match self.judge(stmt, StatementSource::Simple { index, count }).await {
-                Decision::Forward => parts.push(None),
-                Decision::Rewrite(sql) => parts.push(Some(sql)),
+                Decision::Forward => {
+                    if !parts.is_empty() {
+                        parts.push(None);
+                    }
+                }
+                Decision::Rewrite(sql) => {
+                    parts.resize(index, None);
+                    parts.push(Some(sql));
+                }
                 Decision::Refuse(fields) => {
-                    refused = Some(fields);
+                    refused = Some((index, fields));
                     break;
                 }
                 Decision::Terminate(fields) => return Err(End::Terminated(fields)),
             }
         }
-        if refused.is_none() && parts.iter().all(Option::is_none) {
+        if refused.is_none() && parts.is_empty() {
             self.to_up.extend_from_slice(&frame);
             return Ok(());
         }
+        // Statements before a refusal run; those after it never would.
+        let kept = refused.as_ref().map_or(count, |(index, _)| *index);
+        parts.resize(kept, None);
         let mut text: Vec<String> =
             parts.into_iter().zip(&statements).map(|(p, s)| p.unwrap_or_else(|| (*s).to_string())).collect();
-        if let Some(fields) = refused {
+        if let Some((_, fields)) = refused {
             text.push(self.refusals.add(self.sync_points_sent + 1, fields));
         }
         Frontend::Query(text.join(";\n")).encode(&mut self.to_up);
@@ -277,14 +285,11 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
     }
 
     async fn on_parse(&mut self, frame: Bytes) -> Result<(), End> {
-        let parsed = wire::frame::parse_frame_slice(&frame, self.max_len)
-            .ok()
-            .flatten()
-            .map(|(m, _)| Frontend::decode(&m));
+        let parsed = wire::RawMessage::try_from_frame(frame.clone()).and_then(|m| Frontend::decode(&m));
         let parse = match parsed {
-            Some(Ok(Frontend::Parse(p))) => p,
-            Some(Err(e)) => return Err(End::ClientProtocol(protocol_fatal(&e))),
-            _ => return Err(End::ClientProtocol(ErrorFields::fatal("08P01", "malformed Parse message"))),
+            Ok(Frontend::Parse(p)) => p,
+            Err(e) => return Err(End::ClientProtocol(protocol_fatal(&e))),
+            Ok(_) => return Err(End::ClientProtocol(ErrorFields::fatal("08P01", "malformed Parse message"))),
         };
         let source = StatementSource::Parse { name: &parse.name, param_types: &parse.param_types };
         let query = parse.query.trim().trim_end_matches(';').trim_end();
@@ -311,9 +316,18 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
                 Ok(_) => return Ok(()),
                 Err(e) => return Err(self.upstream_lost(&format!("upstream protocol violation: {e}"))),
             };
-            let frame = self.up_in.split_to(len);
             let internal = matches!(self.expect.front(), Some(Expect::Abort));
-            match frame[0] {
+            let tag = self.up_in[0];
+            if !matches!(tag, b'Z' | b'S' | b'N' | b'A' | b'C' | b'E') {
+                // Hot path (DataRow, RowDescription, ParseComplete, …): copy, no split.
+                if !internal && !self.suppress {
+                    self.to_client.extend_from_slice(&self.up_in[..len]);
+                }
+                self.up_in.advance(len);
+                continue;
+            }
+            let frame = self.up_in.split_to(len);
+            match tag {
                 b'Z' => self.on_ready(&frame)?,
                 b'S' => {
                     if let Ok(Backend::ParameterStatus { name, value }) = decode_backend(&frame) {

@@ -28,6 +28,15 @@ impl RawMessage {
         RawMessage { frame }
     }
 
+    /// Wraps bytes that must be exactly one frame (as split off a buffer by
+    /// a caller that already checked the length with [`peek_frame_len`]).
+    pub fn try_from_frame(frame: Bytes) -> Result<RawMessage> {
+        match peek_frame_len(&frame, usize::MAX)? {
+            Some(total) if total == frame.len() => Ok(RawMessage { frame }),
+            _ => Err(WireError::Truncated { what: "frame" }),
+        }
+    }
+
     /// Builds a frame from a tag and a body.
     pub fn new(tag: u8, body: &[u8]) -> RawMessage {
         let mut buf = BytesMut::with_capacity(5 + body.len());

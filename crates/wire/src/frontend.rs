@@ -129,7 +129,12 @@ pub fn encode_sasl_response(buf: &mut BytesMut, data: &[u8]) {
 
 /// Borrowed SQL text of a Query without copying (hot path).
 pub fn query_text(msg: &RawMessage) -> Result<&str> {
-    let body = &msg.as_bytes()[5..];
+    query_text_of_frame(msg.as_bytes())
+}
+
+/// Same as [`query_text`] over a whole frame's bytes (tag, length, body).
+pub fn query_text_of_frame(frame: &[u8]) -> Result<&str> {
+    let body = frame.get(5..).ok_or(WireError::Truncated { what: "Query" })?;
     let Some((&0, text)) = body.split_last() else {
         return Err(WireError::MissingNul { what: "Query" });
     };
