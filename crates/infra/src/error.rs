@@ -35,8 +35,8 @@ pub enum InfraError {
     NoTemporalEnv { origin: String },
     #[error("`temporal_env` in {origin}: {message}")]
     BadTemporalEnv { origin: String, message: String },
-    #[error("{0}")]
-    Refused(String),
+    #[error("DSQL {operation} on cluster {identifier} failed: {detail} (check the AWS credentials and region)")]
+    Aws { operation: String, identifier: String, detail: String },
 }
 
 fn tail_block(tail: &[String]) -> String {

@@ -8,6 +8,7 @@
 
 mod error;
 pub mod outputs;
+pub mod policy;
 pub mod terraform;
 pub mod vars;
 
@@ -106,6 +107,14 @@ impl Infra {
             }
             other => other,
         })
+    }
+
+    /// Attaches (or removes) the VPC-only cluster policy to match the
+    /// module's `dsql_cluster_policy` output; see [`policy`].
+    pub async fn converge_cluster_policy(&self) -> Result<policy::PolicyChange> {
+        let outputs = self.outputs()?;
+        let client = policy::client(&self.region).await;
+        policy::converge(&client, &outputs).await
     }
 
     /// `terraform output -json`, parsed.

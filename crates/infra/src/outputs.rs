@@ -48,6 +48,11 @@ impl Outputs {
         Self::parse(&text, &path.display().to_string())
     }
 
+    /// Whether the root module has this output at all (even when null).
+    pub fn has(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.values.get(name).filter(|v| !v.is_null())
     }

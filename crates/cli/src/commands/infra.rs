@@ -10,6 +10,7 @@ use anyhow::{bail, Context as _};
 use certs::layout::AcmTarget;
 use clap::Subcommand;
 use dsql_deploy_config::Config;
+use infra::policy::PolicyChange;
 use infra::{Echo, Infra, Outputs, VpnCertificates};
 
 use crate::context::Context;
@@ -101,6 +102,11 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             }
             let infra = prepare(&config, true)?;
             infra.apply(auto_approve, &extra, echo)?;
+            match infra.converge_cluster_policy().await? {
+                PolicyChange::Attached => eprintln!("attached the VPC-only policy to the DSQL cluster"),
+                PolicyChange::Removed => eprintln!("removed the VPC-only policy from the DSQL cluster"),
+                PolicyChange::AlreadyAttached | PolicyChange::Unchanged => {}
+            }
         }
         InfraCommand::Destroy { confirm } => {
             let infra = prepare(&config, false)?;
