@@ -182,6 +182,8 @@ fn verify_lists_every_finding_and_exits_3() {
 
     let help = f.ok(&["verify", "--help"]);
     assert!(help.contains("Exit code 3"), "{help}");
+    let help = f.ok(&["--help"]);
+    assert!(help.contains("Exit codes: 0 success (warnings allowed), 1 error, 2 usage error, 3"), "{help}");
 }
 
 #[test]

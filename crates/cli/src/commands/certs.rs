@@ -25,6 +25,9 @@ use crate::output::OutputFormat;
 /// Exit codes: 0 success (warnings allowed), 1 error, 2 usage error,
 /// 3 `verify` found problems.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Order: init, create-root-ca, create-server, create-client NAME, verify, \
+acm-import-server, acm-import-root, print-acm-arns. See docs/certs.md.\n\
+Exit codes: 0 success (warnings allowed), 1 error, 2 usage error, 3 `verify` found problems.")]
 pub struct Args {
     /// Directory holding certs/, server/, clients/ and .acm/ [default: certs.dir from the config].
     #[arg(long, global = true, value_name = "DIR")]
