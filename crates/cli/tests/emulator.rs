@@ -149,3 +149,31 @@ fn stale_state_from_a_crashed_run_is_recovered() {
     let out = run(&["env"], &data);
     assert!(!out.status.success() && text(&out).contains("emulator start"), "{}", text(&out));
 }
+
+#[test]
+fn an_instance_of_another_user_is_refused_clearly() {
+    if !nix_is_root() {
+        return; // needs root to act as two users
+    }
+    let root = temp_root();
+    let data = root.path().join("emu");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(data.join("state.json"), "{}").unwrap(); // owned by root
+    let out = Command::new("runuser")
+        .args(["-u", "nobody", "--"])
+        .arg(assert_cmd::cargo::cargo_bin("dsql-deploy"))
+        .args(["emulator", "status", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).contains("belongs to another user (uid 0"), "{}", text(&out));
+}
+
+fn nix_is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
+        .unwrap_or(false)
+}
