@@ -124,8 +124,43 @@ fn drop_without_force_in_a_non_interactive_shell() {
 }
 
 #[test]
+fn a_missing_endpoint() {
+    let cwd = TempDir::new().unwrap();
+    let out = Command::cargo_bin("dsql-deploy")
+        .unwrap()
+        .env_remove("SQL_HOST")
+        .current_dir(cwd.path())
+        .args(["schema", "version"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no endpoint") && err.contains("--ep") && err.contains("SQL_HOST"), "{err}");
+}
+
+#[test]
+fn a_wrong_password_is_named_as_such() {
+    let pg = testkit::TestPostgres::start_with_password("right-password");
+    let (code, err) = {
+        let cwd = TempDir::new().unwrap();
+        let out = Command::cargo_bin("dsql-deploy")
+            .unwrap()
+            .current_dir(cwd.path())
+            .args(["schema", "--ep", "127.0.0.1", "-p", &pg.port.to_string(), "--sslmode", "disable"])
+            .args(["-u", "postgres", "--pw", "wrong-password", "version"])
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    assert_eq!(code, Some(1));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("cannot connect") && err.contains("password"), "{err}");
+}
+
+#[test]
 fn an_unreachable_server() {
-    one_line_error(&["version"], &["cannot connect to 127.0.0.1:1"]);
+    one_line_error(&["version"], &["cannot connect to 127.0.0.1:1", "connection refused"]);
 }
 
 #[test]

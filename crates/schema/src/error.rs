@@ -7,10 +7,13 @@ use crate::source::SourceError;
 /// Anything `create/drop/setup/update/version` can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot connect to {target}: {source}")]
-    Connect { target: String, source: pgconn::Error },
+    /// pgconn's messages already name host, port and user and say how to
+    /// fix the problem; `target` (host:port/database as user) is for callers.
+    #[error("{source}")]
+    Connect { target: String, source: Box<pgconn::Error> },
+    /// Boxed, like `Connect`'s source, to keep `Result<_, Error>` small.
     #[error(transparent)]
-    Source(#[from] SourceError),
+    Source(Box<SourceError>),
     #[error(transparent)]
     Plan(#[from] PlanError),
     #[error("{at}: {sqlstate} {message} (while running: {statement})")]
@@ -27,6 +30,12 @@ pub enum Error {
     BadRecordedVersion { recorded: String },
     #[error("database {name:?} is still in use by other sessions; stop Temporal (and other clients) and retry")]
     InUse { name: String },
+}
+
+impl From<SourceError> for Error {
+    fn from(e: SourceError) -> Self {
+        Error::Source(Box::new(e))
+    }
 }
 
 impl Error {
@@ -61,6 +70,11 @@ pub(crate) fn summarize(statement: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn errors_stay_small() {
+        assert!(std::mem::size_of::<super::Error>() <= 128, "{}", std::mem::size_of::<super::Error>());
+    }
+
     #[test]
     fn summaries_are_one_short_line() {
         let s = super::summarize("CREATE TABLE x (\n  a int,\n  b text\n)");

@@ -36,9 +36,9 @@ pub struct Args {
 
 #[derive(Debug, clap::Args)]
 struct ConnArgs {
-    /// Hostname or IP address of the server.
-    #[arg(long = "endpoint", visible_alias = "ep", env = "SQL_HOST", global = true, default_value = "127.0.0.1")]
-    endpoint: String,
+    /// Hostname or IP address of the server (required; 127.0.0.1 for a local PostgreSQL).
+    #[arg(long = "endpoint", visible_alias = "ep", env = "SQL_HOST", global = true)]
+    endpoint: Option<String>,
     /// Port of the server.
     #[arg(short = 'p', long, env = "SQL_PORT", global = true, default_value_t = 5432)]
     port: u16,
@@ -291,7 +291,10 @@ fn build_target(c: &ConnArgs, database: String, timeout_secs: u64, quiet: bool) 
     if timeout_secs == 0 {
         bail!("--index-timeout must be greater than 0 seconds");
     }
-    let dsql_host = schema::is_dsql_host(&c.endpoint);
+    let Some(endpoint) = c.endpoint.clone().filter(|e| !e.trim().is_empty()) else {
+        bail!("no endpoint: pass --endpoint/--ep HOST or set SQL_HOST (127.0.0.1 for a local PostgreSQL, the cluster endpoint for DSQL)");
+    };
+    let dsql_host = schema::is_dsql_host(&endpoint);
     let iam = c.iam || dsql_host;
     let mut sslmode = c.sslmode.map(SslMode::from);
     let mut application_name = "dsql-deploy schema".to_string();
@@ -313,15 +316,15 @@ fn build_target(c: &ConnArgs, database: String, timeout_secs: u64, quiet: bool) 
         SslMode::Disable
     });
     let auth = if iam {
-        let region = c.region.clone().or_else(|| dsql::endpoint::region_from_host(&c.endpoint)).with_context(|| {
-            format!("no AWS region for IAM auth: {} is not a DSQL endpoint name; pass --region", c.endpoint)
+        let region = c.region.clone().or_else(|| dsql::endpoint::region_from_host(&endpoint)).with_context(|| {
+            format!("no AWS region for IAM auth: {endpoint} is not a DSQL endpoint name; pass --region")
         })?;
         Auth::Iam { region }
     } else {
         Auth::Password(c.password.clone())
     };
     let user = c.user.clone().unwrap_or_else(|| if iam { "admin".into() } else { "postgres".into() });
-    let mut connect = ConnectOptions::new(c.endpoint.clone(), c.port, user, c.defaultdb.clone());
+    let mut connect = ConnectOptions::new(endpoint, c.port, user, c.defaultdb.clone());
     connect.auth = auth;
     connect.sslmode = sslmode;
     connect.ca_file = c.tls_ca_file.clone();
