@@ -146,3 +146,58 @@ fn keys_are_0600_and_parse_with_openssl() {
     // The chain file ACM gets is the CA certificate.
     assert_eq!(std::fs::read(layout.server_chain()).unwrap(), std::fs::read(layout.ca_cert()).unwrap());
 }
+
+/// The other direction: a client certificate OpenSSL issues with our CA
+/// key (PKCS#8 key from `openssl genpkey`, its own encoding choices) passes
+/// our `verify`, and one OpenSSL issues without clientAuth is flagged.
+#[test]
+fn our_verify_accepts_openssl_issued_certificates_and_flags_missing_usages() {
+    let settings = Settings::default();
+    let (dir, layout) = pki(&settings);
+    let issue_with_openssl = |name: &str, eku: &str| {
+        let key = layout.client_key(name);
+        let csr = dir.path().join(format!("{name}.csr"));
+        let ext = dir.path().join(format!("{name}.ext"));
+        std::fs::write(
+            &ext,
+            format!(
+                "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n{eku}subjectAltName=DNS:{name}\n"
+            ),
+        )
+        .unwrap();
+        let out = openssl(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", path(&key)]);
+        assert!(out.status.success(), "{}", stdout(&out));
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let subj = format!("/OU=VPN/CN={name}");
+        let out = openssl(&["req", "-new", "-key", path(&key), "-subj", &subj, "-out", path(&csr)]);
+        assert!(out.status.success(), "{}", stdout(&out));
+        let out = openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            path(&csr),
+            "-CA",
+            path(&layout.ca_cert()),
+            "-CAkey",
+            path(&layout.ca_key()),
+            "-CAcreateserial",
+            "-days",
+            "100",
+            "-sha256",
+            "-extfile",
+            path(&ext),
+            "-out",
+            path(&layout.client_cert(name)),
+        ]);
+        assert!(out.status.success(), "{}", stdout(&out));
+    };
+    issue_with_openssl("bob", "extendedKeyUsage=clientAuth\n");
+    issue_with_openssl("carol", "");
+    let report = certs::verify::verify(&layout, &settings, time::OffsetDateTime::now_utc()).unwrap();
+    let bob: Vec<_> = report.findings.iter().filter(|f| f.path.to_string_lossy().contains("bob")).collect();
+    assert!(bob.is_empty(), "{bob:?}");
+    assert!(report.checked.iter().any(|c| c.role == "client:bob" && c.info.key_algorithm == "RSA 2048"));
+    let carol: Vec<_> = report.findings.iter().filter(|f| f.path.to_string_lossy().contains("carol")).collect();
+    assert_eq!(carol.len(), 1, "{carol:?}");
+    assert!(carol[0].message.contains("clientAuth missing"), "{carol:?}");
+}
