@@ -81,7 +81,7 @@ impl FileState {
                 return Some(r);
             }
         }
-        if matches!(stmt.lock, Some(Lock::Update | Lock::KeyShare)) && locks_a_join(cur.sql) {
+        if matches!(stmt.lock, Some(Lock::Update | Lock::KeyShare)) && locks_a_join(cur) {
             return Some(m_refusal(Rule::LockedJoin, LOCKED_JOIN));
         }
         None
@@ -132,22 +132,33 @@ fn m_refusal(rule: Rule, message: &str) -> Refusal {
 }
 
 /// True when the statement's top-level query locks rows while reading more
-/// than one table (a JOIN or a comma list). Unparseable text: false.
-fn locks_a_join(sql: &str) -> bool {
+/// than one table (a JOIN or a comma list). `sqlparser` decides when it can
+/// parse the statement; it does not know every locking form (`FOR KEY
+/// SHARE`), so otherwise the top-level FROM clause's tokens decide.
+fn locks_a_join(cur: &Cursor) -> bool {
     use sqlparser::ast::{SetExpr, Statement as Ast};
-    let Ok(parsed) = sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, sql) else {
-        return false;
-    };
-    parsed.iter().any(|stmt| {
-        let Ast::Query(q) = stmt else { return false };
-        if q.locks.is_empty() {
-            return false;
-        }
-        match q.body.as_ref() {
-            SetExpr::Select(s) => s.from.len() > 1 || s.from.iter().any(|t| !t.joins.is_empty()),
-            _ => false,
-        }
-    })
+    match sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, cur.sql) {
+        Ok(parsed) => parsed.iter().any(|stmt| {
+            let Ast::Query(q) = stmt else { return false };
+            match q.body.as_ref() {
+                SetExpr::Select(s) if !q.locks.is_empty() => {
+                    s.from.len() > 1 || s.from.iter().any(|t| !t.joins.is_empty())
+                }
+                _ => false,
+            }
+        }),
+        Err(_) => from_clause_joins(cur),
+    }
+}
+
+/// Token fallback: a top-level FROM list with a comma or JOIN.
+fn from_clause_joins(cur: &Cursor) -> bool {
+    const CLAUSE_ENDS: &[&str] =
+        &["where", "group", "having", "window", "order", "limit", "offset", "fetch", "for", "union", "intersect", "except"];
+    let Some(from) = cur.find_top(0, cur.len(), "from") else { return false };
+    cur.top_level(from + 1, cur.len())
+        .take_while(|&k| !CLAUSE_ENDS.iter().any(|w| cur.is(k, w)))
+        .any(|k| cur.punct(k, b',') || cur.is(k, "join"))
 }
 
 /// Byte offset → 1-based line and character column.

@@ -185,3 +185,12 @@ fn positions_count_characters_not_bytes() {
     let at: Vec<(usize, usize)> = findings.iter().map(|f| (f.line, f.column)).collect();
     assert_eq!(at, [(3, 4), (3, 17)]);
 }
+
+#[test]
+fn row_locks_over_joins_are_found_with_parameters_and_comma_joins() {
+    let rules = |sql: &str| lint(sql).into_iter().map(|f| f.rule).collect::<Vec<_>>();
+    assert_eq!(rules("SELECT a.x FROM a, b WHERE a.id = $1 AND b.id = a.id FOR UPDATE"), [Rule::LockedJoin]);
+    assert_eq!(rules("SELECT c.run_id FROM current_executions c LEFT JOIN executions e USING (run_id) WHERE c.shard_id = $1 FOR KEY SHARE"), [Rule::LockedJoin]);
+    assert!(rules("SELECT x FROM a WHERE id IN (SELECT id FROM b) AND id = $1 FOR UPDATE").is_empty());
+    assert!(rules("SELECT a.x FROM a JOIN b ON a.id = b.id").is_empty());
+}
