@@ -2,7 +2,7 @@
 //! whatever transaction the last client left open, run the reset query
 //! (e.g. `DISCARD ALL`), and check the socket is still alive.
 
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -73,8 +73,5 @@ pub fn is_alive(conn: &UpstreamConn) -> bool {
     let mut cx = Context::from_waker(Waker::noop());
     let mut probe = [0u8; 1];
     let mut buf = tokio::io::ReadBuf::new(&mut probe);
-    match conn.stream.tcp().poll_peek(&mut cx, &mut buf) {
-        Poll::Pending => true,
-        Poll::Ready(_) => false,
-    }
+    conn.stream.tcp().poll_peek(&mut cx, &mut buf).is_pending()
 }
