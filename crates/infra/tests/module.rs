@@ -42,15 +42,19 @@ fn module_and_examples_validate() {
     });
 }
 
-/// Plans `examples/complete` (VPN on, certificate ARNs from the fixture)
-/// against moto and checks what would be built, from the JSON plan.
-#[test]
-fn complete_example_plans_against_moto() {
+/// Plans `examples/complete` (certificate ARNs from the fixture, plus
+/// `extra` variables) against moto; returns each resource to be created
+/// (address without the module prefix) with its planned values.
+fn plan_complete(extra: &[&str]) -> BTreeMap<String, Value> {
     let moto = support::moto();
     let copy = ModuleCopy::new();
     copy.init(COMPLETE);
     let vars = format!("-var-file={}", fixture("complete.tfvars.json"));
-    copy.terraform_ok(COMPLETE, &["plan", "-input=false", "-no-color", &vars, "-out=tfplan"], &moto_env(&moto));
+    let mut args = vec!["plan", "-input=false", "-no-color", &vars, "-out=tfplan"];
+    for var in extra {
+        args.extend(["-var", var]);
+    }
+    copy.terraform_ok(COMPLETE, &args, &moto_env(&moto));
     let plan: Value = serde_json::from_str(&copy.terraform_ok(COMPLETE, &["show", "-json", "tfplan"], &[])).unwrap();
 
     let mut created: BTreeMap<String, Value> = BTreeMap::new();
@@ -59,6 +63,13 @@ fn complete_example_plans_against_moto() {
         let address = change["address"].as_str().unwrap().trim_start_matches("module.temporal_dsql.").to_string();
         created.insert(address, change["change"]["after"].clone());
     }
+    created
+}
+
+/// The default (complete) deployment, checked resource by resource.
+#[test]
+fn complete_example_plans_against_moto() {
+    let created = plan_complete(&[]);
     for address in [
         "aws_vpc.this[0]",
         "aws_subnet.private[0]",
@@ -99,6 +110,29 @@ fn complete_example_plans_against_moto() {
     assert_eq!(vpn["authentication_options"][0]["type"], "certificate-authentication");
     assert_eq!(vpn["connection_log_options"][0]["enabled"], true);
     assert_eq!(vpn["tags"]["ManagedBy"], "terraform", "tags are merged onto every resource");
+}
+
+/// OpenSearch Serverless keeps its encryption, network and data access policies.
+#[test]
+fn serverless_opensearch_plans_with_its_policies() {
+    let created = plan_complete(&["opensearch_mode=serverless"]);
+    assert!(!created.contains_key("aws_opensearch_domain.this[0]"));
+    for address in [
+        "aws_opensearchserverless_collection.this[0]",
+        "aws_opensearchserverless_security_policy.encryption[0]",
+        "aws_opensearchserverless_security_policy.network[0]",
+        "aws_opensearchserverless_access_policy.this[0]",
+        "aws_opensearchserverless_vpc_endpoint.this[0]",
+    ] {
+        assert!(created.contains_key(address), "{address} not planned; planned: {:?}", created.keys());
+    }
+    let encryption = &created["aws_opensearchserverless_security_policy.encryption[0]"];
+    let policy: Value = serde_json::from_str(encryption["policy"].as_str().unwrap()).unwrap();
+    assert_eq!(policy["AWSOwnedKey"], true);
+    assert_eq!(policy["KmsARN"], "", "moto needs the key present");
+    let access = &created["aws_opensearchserverless_access_policy.this[0]"];
+    let access: Value = serde_json::from_str(access["policy"].as_str().unwrap()).unwrap();
+    assert_eq!(access[0]["Principal"][0], "arn:aws:iam::123456789012:root", "the account root by default");
 }
 
 /// Each bad input fails `plan` with the module's own message.
