@@ -8,9 +8,12 @@
 //!   the refusal depends on state a single statement cannot show (the
 //!   session's transaction, the catalog, row counts, what PostgreSQL
 //!   itself answers) — those are listed below with the reason, and must
-//!   get no refusal from `analyze` either.
+//!   get no refusal from `analyze` either;
+//! - the transaction rules (multiple DDL, DDL with DML) are replayed through
+//!   `txn::violation` over each case's session and must reproduce DSQL's
+//!   error at the recorded step.
 
-use dsql::dialect::{Kind, analyze};
+use dsql::dialect::{Kind, analyze, txn};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -34,9 +37,6 @@ fn decided_elsewhere(case: &str, sqlstate: &str, message: &str) -> Option<&'stat
         }
         ("q_group_by_all", "42601") => Some("PostgreSQL: same syntax error"),
         ("alter_drop_pk_column", "0A000") => Some("catalog: is the column part of the primary key"),
-        (_, "0A000") if message.contains("in a transaction") || message.contains("in the same transaction") => {
-            Some("session: transaction rules")
-        }
         _ => None,
     }
 }
@@ -44,6 +44,8 @@ fn decided_elsewhere(case: &str, sqlstate: &str, message: &str) -> Option<&'stat
 #[derive(Default)]
 struct Tally {
     refusals: usize,
+    /// Transaction-rule errors reproduced through `txn::violation`.
+    txn_rules: usize,
     accepted: usize,
     elsewhere: usize,
     failures: Vec<String>,
@@ -56,10 +58,68 @@ fn check_file(path: &std::path::Path, tally: &mut Tally) {
         let name = case["name"].as_str().unwrap_or("?");
         let Some(steps) = case["steps"].as_array() else { continue };
         let observations = case["observations"].as_array().expect("observations");
+        let mut session = Session::default();
         for (step, obs) in steps.iter().zip(observations) {
             let sql = step.as_str().expect("step text");
-            check_step(name, sql, obs, tally);
+            if let Some(expected) = session.run(sql) {
+                check_txn_rule(name, sql, obs, &expected, tally);
+            } else {
+                check_step(name, sql, obs, tally);
+            }
         }
+    }
+}
+
+/// The transaction rules as the emulator applies them: within `BEGIN …`
+/// (or the implicit transaction of a multi-statement query) one DDL
+/// statement, and never DDL with DML — judged by `txn::violation`.
+#[derive(Default)]
+struct Session {
+    in_transaction: bool,
+    ddl: bool,
+    dml: bool,
+}
+
+impl Session {
+    /// The transaction-rule error `sql` would get, if any.
+    fn run(&mut self, sql: &str) -> Option<dsql::dialect::Refusal> {
+        let stmts = analyze(sql);
+        // A multi-statement simple query runs as one implicit transaction.
+        let implicit = stmts.len() > 1;
+        let (mut implicit_ddl, mut implicit_dml) = (false, false);
+        for s in &stmts {
+            if s.refusal.is_some() {
+                return None;
+            }
+            match s.kind {
+                Kind::Begin => (self.in_transaction, self.ddl, self.dml) = (true, false, false),
+                Kind::Commit | Kind::Rollback => self.in_transaction = false,
+                kind => {
+                    let (ddl, dml) = if self.in_transaction {
+                        (&mut self.ddl, &mut self.dml)
+                    } else if implicit {
+                        (&mut implicit_ddl, &mut implicit_dml)
+                    } else {
+                        continue;
+                    };
+                    if let Some(r) = txn::violation(*ddl, *dml, kind) {
+                        return Some(r);
+                    }
+                    *ddl |= kind == Kind::Ddl;
+                    *dml |= kind == Kind::Dml;
+                }
+            }
+        }
+        None
+    }
+}
+
+fn check_txn_rule(name: &str, sql: &str, obs: &Value, expected: &dsql::dialect::Refusal, tally: &mut Tally) {
+    let (state, message) = (obs["sqlstate"].as_str().unwrap_or(""), obs["message"].as_str().unwrap_or(""));
+    if obs["outcome"] == "error" && state == expected.sqlstate && message == expected.message {
+        tally.txn_rules += 1;
+    } else {
+        tally.failures.push(format!("{name}: {sql:?}: transaction rule says {}, DSQL: {obs}", expected.message));
     }
 }
 
@@ -112,12 +172,14 @@ fn analyze_matches_every_recorded_single_statement_answer() {
         check_file(f, &mut tally);
     }
     println!(
-        "conformance: {} refusals matched exactly, {} accepted statements not refused, {} decided outside analyze; {} failures",
+        "conformance: {} refusals matched exactly, {} transaction-rule errors reproduced, {} accepted statements not refused, {} decided outside analyze; {} failures",
         tally.refusals - tally.failures.iter().filter(|f| f.contains("DSQL:")).count(),
+        tally.txn_rules,
         tally.accepted,
         tally.elsewhere,
         tally.failures.len()
     );
     assert!(tally.refusals >= 60, "too few refusal cases found ({})", tally.refusals);
+    assert!(tally.txn_rules >= 5, "too few transaction-rule cases found ({})", tally.txn_rules);
     assert!(tally.failures.is_empty(), "{} mismatches:\n{}", tally.failures.len(), tally.failures.join("\n"));
 }
