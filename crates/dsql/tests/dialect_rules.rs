@@ -74,6 +74,7 @@ fn alter_table_forms() {
     refused("ALTER TABLE IF EXISTS ONLY s.t ADD COLUMN IF NOT EXISTS c int REFERENCES p(id)", "0A000", with_constraint);
     refused("ALTER TABLE t ADD COLUMN c int CONSTRAINT c_pos CHECK (c > 0)", "0A000", with_constraint);
     refused("ALTER TABLE t ADD COLUMN c bigserial", "42704", "type \"serial\" does not exist");
+    refused("ALTER TABLE t ADD COLUMN c int GENERATED ALWAYS AS (a + 1) STORED", "0A000", with_constraint);
     refused("ALTER TABLE t ADD PRIMARY KEY (id)", "0A000", add_constraint);
     refused("ALTER TABLE t ADD FOREIGN KEY (p) REFERENCES p (id)", "0A000", add_constraint);
     refused("ALTER TABLE t ADD COLUMN x text, ALTER COLUMN a SET DATA TYPE bigint", "0A000", "unsupported ALTER TABLE ALTER COLUMN ... SET DATA TYPE statement");

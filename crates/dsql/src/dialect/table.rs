@@ -254,9 +254,10 @@ fn add_constraint(c: &Cursor, a: std::ops::Range<usize>) -> Option<Refusal> {
 }
 
 /// ADD COLUMN: the type first (as CREATE TABLE), then any constraint.
-/// NULL, COLLATE, STORAGE, COMPRESSION and generated (stored) columns
-/// carry no constraint; recorded: NOT NULL, DEFAULT, CHECK, UNIQUE and
-/// IDENTITY are refused.
+/// Recorded: NOT NULL, DEFAULT, CHECK, UNIQUE and IDENTITY are refused;
+/// a generated (stored) column too, per public live reports (PostgreSQL
+/// parses it as a constraint). NULL, COLLATE, STORAGE and COMPRESSION are
+/// accepted (STORAGE recorded).
 fn add_column(c: &Cursor, a: std::ops::Range<usize>) -> Option<Refusal> {
     let ty = parse_type(c, a.start + 1)?;
     if let Some(r) = type_refusal(&ty) {
@@ -264,7 +265,7 @@ fn add_column(c: &Cursor, a: std::ops::Range<usize>) -> Option<Refusal> {
     }
     let constrained = c.top_level(ty.end, a.end).any(|t| {
         c.seq(t, &["not", "null"])
-            || ["default", "check", "unique", "primary", "references", "constraint", "identity"].iter().any(|w| c.is(t, w))
+            || ["default", "check", "unique", "primary", "references", "constraint", "generated"].iter().any(|w| c.is(t, w))
     });
     constrained.then(|| refusal(Rule::AlterAddColumnConstraint, NS, m::ALTER_ADD_COLUMN_CONSTRAINT))
 }
