@@ -105,8 +105,11 @@ pub async fn bootstrap(client: &tokio_postgres::Client, password: &str) -> Resul
         .batch_execute(&roles)
         .await
         .map_err(|e| Error::Bootstrap(format!("creating role admin: {}", db_error_text(&e))))?;
+    // On a restart the DSQL rules' event triggers already exist and would
+    // refuse this multi-DDL script; `dsql.internal` is their bypass.
+    let script = format!("SET dsql.internal = 'on';\n{}\nRESET dsql.internal;", include_str!("sql/bootstrap.sql"));
     client
-        .batch_execute(include_str!("sql/bootstrap.sql"))
+        .batch_execute(&script)
         .await
         .map_err(|e| Error::Bootstrap(format!("installing the sys schema: {}", db_error_text(&e))))?;
     Ok(())

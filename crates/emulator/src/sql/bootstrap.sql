@@ -105,7 +105,20 @@ BEGIN
 END
 $f$;
 
--- Writes: count rows changed per transaction and refuse DML after DDL.
+-- Writes: refuse DML after DDL before the statement touches a row (as DSQL
+-- does, ahead of any constraint error), and remember that the transaction wrote.
+CREATE OR REPLACE FUNCTION sys.__dml_start() RETURNS trigger
+LANGUAGE plpgsql AS $f$
+BEGIN
+    IF current_setting('dsql.ddl_seen', true) = 'on' THEN
+        RAISE EXCEPTION USING ERRCODE = '0A000', MESSAGE = 'ddl and dml are not supported in the same transaction';
+    END IF;
+    PERFORM set_config('dsql.dml_seen', 'on', true);
+    RETURN NULL;
+END
+$f$;
+
+-- After each write statement: count rows changed per transaction.
 CREATE OR REPLACE FUNCTION sys.__count_rows() RETURNS trigger
 LANGUAGE plpgsql AS $f$
 DECLARE
@@ -113,10 +126,6 @@ DECLARE
     total bigint;
     cap bigint := coalesce(nullif(current_setting('dsql.max_rows_per_transaction', true), ''), '3000')::bigint;
 BEGIN
-    IF current_setting('dsql.ddl_seen', true) = 'on' THEN
-        RAISE EXCEPTION USING ERRCODE = '0A000', MESSAGE = 'ddl and dml are not supported in the same transaction';
-    END IF;
-    PERFORM set_config('dsql.dml_seen', 'on', true);
     IF TG_OP = 'DELETE' THEN
         SELECT count(*) INTO changed FROM old_rows;
     ELSE
@@ -148,6 +157,8 @@ BEGIN
                  AND schema_name <> 'sys'
     LOOP
         tbl := cmd.object_identity;
+        EXECUTE format('CREATE TRIGGER dsql_dml_start BEFORE INSERT OR UPDATE OR DELETE ON %s '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION sys.__dml_start()', tbl);
         EXECUTE format('CREATE TRIGGER dsql_rows_ins AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows '
                        'FOR EACH STATEMENT EXECUTE FUNCTION sys.__count_rows()', tbl);
         EXECUTE format('CREATE TRIGGER dsql_rows_upd AFTER UPDATE ON %s REFERENCING NEW TABLE AS new_rows '
@@ -163,3 +174,19 @@ DROP EVENT TRIGGER IF EXISTS dsql_ddl_start;
 CREATE EVENT TRIGGER dsql_ddl_start ON ddl_command_start EXECUTE FUNCTION sys.__ddl_start();
 DROP EVENT TRIGGER IF EXISTS dsql_ddl_end;
 CREATE EVENT TRIGGER dsql_ddl_end ON ddl_command_end EXECUTE FUNCTION sys.__ddl_end();
+
+-- Tables created by an older emulator build: give them the current triggers.
+DO $do$
+DECLARE
+    t regclass;
+BEGIN
+    PERFORM set_config('dsql.internal', 'on', true);
+    FOR t IN SELECT tg.tgrelid::regclass FROM pg_trigger tg
+             WHERE tg.tgname = 'dsql_rows_ins'
+               AND NOT EXISTS (SELECT 1 FROM pg_trigger x WHERE x.tgrelid = tg.tgrelid AND x.tgname = 'dsql_dml_start')
+    LOOP
+        EXECUTE format('CREATE TRIGGER dsql_dml_start BEFORE INSERT OR UPDATE OR DELETE ON %s '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION sys.__dml_start()', t);
+    END LOOP;
+END
+$do$;
