@@ -25,17 +25,15 @@ locals {
   # Client VPN's second association, without paying for a third.
   azs = length(var.azs) > 0 ? var.azs : try(slice(data.aws_availability_zones.available[0].names, 0, 2), [])
 
-  # A /24 per AZ carved from the VPC CIDR unless the caller lists subnets.
+  # A /24 per AZ carved from the VPC CIDR (smaller when the VPC is /23 or
+  # /24, leaving room for up to four AZs) unless the caller lists subnets.
   private_subnet_cidrs = length(var.private_subnet_cidrs) > 0 ? var.private_subnet_cidrs : [
-    for index, _ in local.azs : cidrsubnet(var.vpc_cidr, 24 - tonumber(split("/", var.vpc_cidr)[1]), index)
+    for index, _ in local.azs : cidrsubnet(var.vpc_cidr, max(24 - tonumber(split("/", var.vpc_cidr)[1]), 2), index)
   ]
 
   vpc_id             = var.create_vpc ? try(aws_vpc.this[0].id, null) : var.vpc_id
   vpc_cidr           = var.create_vpc ? var.vpc_cidr : try(data.aws_vpc.existing[0].cidr_block, null)
   private_subnet_ids = var.create_vpc ? aws_subnet.private[*].id : var.private_subnet_ids
-
-  # The DSQL endpoint and the VPN need a VPC; OpenSearch needs one when provisioned.
-  needs_network = var.create_dsql_vpc_endpoint || var.create_client_vpn || var.opensearch_mode == "provisioned"
 }
 
 data "aws_vpc" "existing" {

@@ -37,6 +37,10 @@ variable "vpc_id" {
     condition     = var.vpc_id == null || can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
     error_message = "vpc_id must look like \"vpc-0123abcd\" (or be null)."
   }
+  validation {
+    condition     = var.create_vpc || var.vpc_id != null || !(var.create_dsql_vpc_endpoint || var.create_client_vpn || var.opensearch_mode != "none")
+    error_message = "vpc_id is required when create_vpc is false and the DSQL endpoint, the Client VPN or OpenSearch is enabled."
+  }
 }
 
 variable "private_subnet_ids" {
@@ -47,6 +51,10 @@ variable "private_subnet_ids" {
   validation {
     condition     = alltrue([for id in var.private_subnet_ids : can(regex("^subnet-[0-9a-f]+$", id))])
     error_message = "private_subnet_ids must be subnet IDs like \"subnet-0123abcd\"."
+  }
+  validation {
+    condition     = var.create_vpc || length(var.private_subnet_ids) > 0 || !(var.create_dsql_vpc_endpoint || var.create_client_vpn || var.opensearch_mode != "none")
+    error_message = "private_subnet_ids must not be empty when create_vpc is false and the DSQL endpoint, the Client VPN or OpenSearch is enabled."
   }
 }
 

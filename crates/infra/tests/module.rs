@@ -149,7 +149,18 @@ fn bad_inputs_fail_plan_with_our_messages() {
         ("client_vpn_authentication_options=[{type=\"password\"}]", "types must be \"certificate-authentication\" or"),
         ("opensearch_mode=cheap", "opensearch_mode must be \"provisioned\", \"serverless\" or \"none\""),
     ];
+    copy.init(".");
     std::thread::scope(|s| {
+        // The module as root: an existing VPC must be named when one is needed.
+        let env = moto_env(&moto);
+        let copy_ref = &copy;
+        s.spawn(move || {
+            let args = ["plan", "-input=false", "-no-color", "-var", "name=x", "-var", "create_vpc=false", "-var", "create_client_vpn=false"];
+            let out = copy_ref.terraform(".", &args, &env);
+            let folded = text(&out).split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(!out.status.success(), "create_vpc=false without vpc_id was accepted");
+            assert!(folded.contains("vpc_id is required when create_vpc is false"), "{folded}");
+        });
         for (var, message) in cases {
             let (copy, vars, env) = (&copy, &vars, moto_env(&moto));
             s.spawn(move || {
