@@ -225,8 +225,12 @@ async fn acm_import(
     Ok(())
 }
 
+/// One certificate in `list`: its role, file, what it says (or why it
+/// could not be read) and the ACM ARN recorded for it.
+type ListRow = (String, PathBuf, Result<CertInfo, String>, Option<String>);
+
 fn list(layout: &Layout, json: bool) -> anyhow::Result<()> {
-    let mut rows: Vec<(String, PathBuf, Result<CertInfo, String>, Option<String>)> = Vec::new();
+    let mut rows: Vec<ListRow> = Vec::new();
     let arn = |t| acm::read_record(layout, t).ok().flatten().map(|r| r.certificate_arn);
     for (role, path, target) in [
         ("ca".to_string(), layout.ca_cert(), Some(AcmTarget::Root)),
