@@ -31,3 +31,4 @@ pub use metrics::GatewayMetrics;
 pub use reservoir::{Reservoir, ReservoirConfig};
 pub use scram::{ScramAuth, Verifier};
 pub use server::{ClientAuth, Gateway, Settings, UpstreamAuth};
+pub use proxy::Identity;

@@ -66,6 +66,11 @@ impl Verifier {
     }
 }
 
+/// PostgreSQL's verifier text for a password (what `[[gateway.users]] verifier` takes).
+pub fn verifier_text(password: &str) -> String {
+    postgres_protocol::password::scram_sha_256(password.as_bytes())
+}
+
 fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     // Invariant: HMAC accepts keys of any length.
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
