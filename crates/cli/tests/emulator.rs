@@ -97,6 +97,18 @@ fn start_status_env_psql_with_token_and_stop() {
     let out = run(&["status"], &data);
     assert!(!out.status.success() && text(&out).contains("stopped"), "{}", text(&out));
     assert!(!data.join("state.json").exists());
+
+    // The same instance starts again on its existing data.
+    let out = run(&["start"], &data);
+    assert!(out.status.success(), "restart: {}", text(&out));
+    let out = psql.env("PGPORT", port_of(&data)).env("PGPASSWORD", &token).args(["-XAtc", "SELECT 1"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+fn port_of(data: &Path) -> String {
+    let out = bin().args(["--output", "json", "emulator", "status", "--data-dir"]).arg(data).output().unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status JSON");
+    status["port"].to_string()
 }
 
 #[test]

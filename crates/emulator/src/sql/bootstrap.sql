@@ -2,6 +2,11 @@
 -- superuser at every emulator start. See `private.rs` for why the
 -- transaction rules live here rather than in the proxy.
 
+-- The whole file runs as one implicit transaction; our own DDL must not
+-- trip the one-DDL-per-transaction rule (event triggers exist from the
+-- second start on).
+SELECT set_config('dsql.internal', 'on', true);
+
 CREATE SCHEMA IF NOT EXISTS sys;
 GRANT USAGE ON SCHEMA sys TO PUBLIC;
 
