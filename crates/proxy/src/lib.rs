@@ -33,6 +33,7 @@ pub mod policy;
 pub mod pool;
 mod refusal;
 mod relay;
+mod retry;
 mod server;
 mod session_params;
 pub mod split;

@@ -68,6 +68,8 @@ metrics! {
     counter statements_rewritten_total,
     /// Statements refused by the policy.
     counter statements_refused_total,
+    /// Requests resent after a retryable error (policy `retry_after`).
+    counter statement_retries_total,
     /// Errors the upstream returned (excluding refusals).
     counter upstream_errors_total,
     /// Errors raised by the policy at CommandComplete.

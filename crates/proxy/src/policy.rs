@@ -90,6 +90,24 @@ pub trait SessionPolicy: Send + 'static {
     /// may rewrite it (e.g. 40001 wording).
     fn on_upstream_error(&mut self, _error: &mut ErrorFields, _state: &SessionState) {}
 
+    /// Whether this session may retry requests (see [`SessionPolicy::retry_after`]).
+    /// When true, the answer to each eligible request is held (up to 1 MiB)
+    /// until its ReadyForQuery; asked once at session start.
+    fn retries_enabled(&self) -> bool {
+        false
+    }
+
+    /// Transparent retry of autocommit requests: asked when an eligible
+    /// request failed with `error` and left the session idle. Eligible means
+    /// it started with the session idle and nothing else in flight, is one
+    /// statement (one simple-Query statement, or one Execute per Sync without
+    /// a named Parse) and moved no COPY data — so nothing of it committed and
+    /// the client has seen none of its answer. `attempt` counts from 1.
+    /// Return the delay before resending, or `None` to pass the error on.
+    fn retry_after(&mut self, _error: &ErrorFields, _attempt: u32, _state: &SessionState) -> Option<std::time::Duration> {
+        None
+    }
+
     /// Called after each ReadyForQuery, with the state already updated.
     fn on_ready(&mut self, _status: TxStatus, _state: &SessionState) {}
 

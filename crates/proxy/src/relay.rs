@@ -25,6 +25,7 @@ use wire::{Backend, CommandTag, ErrorFields, Frontend, TxStatus, WireError};
 use crate::metrics::{Metrics, inc};
 use crate::policy::{Deadline, Decision, SessionPolicy, Statement, StatementSource};
 use crate::refusal::{PendingRefusals, sentinel_id};
+use crate::retry::{HOLD_LIMIT, Retry, RetryRequest};
 use crate::split::split_statements;
 use crate::state::SessionState;
 
@@ -42,7 +43,8 @@ pub(crate) enum End {
 }
 
 enum Expect {
-    Client,
+    /// A client sync point; `Some` if it may be retried (its answer is held).
+    Client(Option<RetryRequest>),
     /// Our abort statement; its ReadyForQuery is the one the client is owed.
     Abort,
 }
@@ -67,6 +69,7 @@ pub(crate) struct Relay<'m, P> {
     suppress: bool,
     deadline: Option<Deadline>,
     upstream_fatal: bool,
+    retry: Retry,
     /// ParameterStatus changes seen (applied to the pooled connection afterwards).
     pub param_updates: Vec<(String, String)>,
 }
@@ -95,6 +98,7 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
             suppress: false,
             deadline: None,
             upstream_fatal: false,
+            retry: Retry::new(false),
             param_updates: Vec::new(),
         }
     }
@@ -118,6 +122,7 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
         UW: AsyncWrite + Unpin,
     {
         self.deadline = self.policy.deadline(&self.state);
+        self.retry = Retry::new(self.policy.retries_enabled());
         let (mut flush_client, mut flush_up) = (false, false);
         loop {
             ensure_room(&mut self.client_in, self.max_len);
@@ -125,6 +130,7 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
             let read_client = self.to_up.len() < self.max_buffered;
             let read_up = self.to_client.len() < self.max_buffered;
             let deadline = self.deadline.as_ref().map(|d| tokio::time::Instant::from_std(d.at));
+            let retry_at = self.retry.retry_at();
             tokio::select! {
                 r = client_r.read_buf(&mut self.client_in), if read_client => match r {
                     Ok(0) | Err(_) => return End::ClientGone,
@@ -155,6 +161,17 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
                         return End::ClientGone;
                     }
                 },
+                _ = sleep_until(retry_at), if retry_at.is_some() => {
+                    if let Some((_, request)) = self.retry.pending.take() {
+                        self.to_up.extend_from_slice(&request.bytes);
+                        self.sync_points_sent += 1;
+                        self.expect.push_back(Expect::Client(Some(request)));
+                    }
+                    // Client messages that arrived meanwhile go after the retry.
+                    if let Err(end) = self.on_client_bytes().await {
+                        return end;
+                    }
+                },
                 _ = sleep_until(deadline), if deadline.is_some() => {
                     inc(&self.metrics.deadline_terminations_total);
                     let error = self.deadline.take().map(|d| d.error).unwrap_or_default();
@@ -173,6 +190,10 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
 
     async fn on_client_bytes(&mut self) -> Result<(), End> {
         loop {
+            if self.retry.pending.is_some() {
+                // Hold the client's next request until the retry is sent.
+                return Ok(());
+            }
             let len = match peek_frame_len(&self.client_in, self.max_len) {
                 Ok(Some(len)) if self.client_in.len() >= len => len,
                 Ok(_) => return Ok(()),
@@ -181,11 +202,12 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
                     return Err(End::ClientProtocol(protocol_fatal(&e)));
                 }
             };
-            match self.client_in[0] {
+            let tag = self.client_in[0];
+            let before = self.to_up.len();
+            match tag {
                 b'Q' => {
                     let frame = self.client_in.split_to(len).freeze();
                     self.on_query(frame).await?;
-                    self.sync_point();
                 }
                 b'P' => {
                     let frame = self.client_in.split_to(len).freeze();
@@ -195,12 +217,8 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
                 b'S' => {
                     self.forward_client(len);
                     self.unsynced = false;
-                    self.sync_point();
                 }
-                b'F' => {
-                    self.forward_client(len);
-                    self.sync_point();
-                }
+                b'F' => self.forward_client(len),
                 b'B' | b'D' | b'E' | b'C' | b'H' => {
                     self.forward_client(len);
                     self.unsynced = true;
@@ -215,6 +233,10 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
                     )));
                 }
             }
+            self.retry.observe(tag, &self.to_up[before..]);
+            if matches!(tag, b'Q' | b'S' | b'F') {
+                self.sync_point();
+            }
         }
     }
 
@@ -225,7 +247,9 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
 
     fn sync_point(&mut self) {
         self.sync_points_sent += 1;
-        self.expect.push_back(Expect::Client);
+        let from_idle = self.expect.is_empty() && self.state.status == TxStatus::Idle && !self.suppress;
+        let retry = self.retry.finish_request(from_idle);
+        self.expect.push_back(Expect::Client(retry));
     }
 
     async fn judge(&mut self, sql: &str, source: StatementSource<'_>) -> Decision {
@@ -268,6 +292,9 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
                 Decision::Terminate(fields) => return Err(End::Terminated(fields)),
             }
         }
+        if count != 1 || refused.is_some() {
+            self.retry.ineligible();
+        }
         if refused.is_none() && parts.is_empty() {
             self.to_up.extend_from_slice(&frame);
             return Ok(());
@@ -291,6 +318,10 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
             Err(e) => return Err(End::ClientProtocol(protocol_fatal(&e))),
             Ok(_) => return Err(End::ClientProtocol(ErrorFields::fatal("08P01", "malformed Parse message"))),
         };
+        if !parse.name.is_empty() {
+            // Resending a named Parse that succeeded would fail (42P05).
+            self.retry.ineligible();
+        }
         let source = StatementSource::Parse { name: &parse.name, param_types: &parse.param_types };
         let query = parse.query.trim().trim_end_matches(';').trim_end();
         let decision = self.judge(query, source).await;
@@ -298,6 +329,7 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
             Decision::Forward => self.to_up.extend_from_slice(&frame),
             Decision::Rewrite(sql) => Frontend::Parse(wire::frontend::Parse { query: sql, ..parse }).encode(&mut self.to_up),
             Decision::Refuse(fields) => {
+                self.retry.ineligible();
                 let sql = self.refusals.add(self.sync_points_sent + 1, fields);
                 Frontend::Parse(wire::frontend::Parse { name: parse.name, query: sql, param_types: Vec::new() })
                     .encode(&mut self.to_up);
@@ -317,11 +349,16 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
                 Err(e) => return Err(self.upstream_lost(&format!("upstream protocol violation: {e}"))),
             };
             let internal = matches!(self.expect.front(), Some(Expect::Abort));
+            let holding = matches!(self.expect.front(), Some(Expect::Client(Some(_))));
             let tag = self.up_in[0];
             if !matches!(tag, b'Z' | b'S' | b'N' | b'A' | b'C' | b'E') {
                 // Hot path (DataRow, RowDescription, ParseComplete, …): copy, no split.
                 if !internal && !self.suppress {
-                    self.to_client.extend_from_slice(&self.up_in[..len]);
+                    let out = if holding { &mut self.retry.held } else { &mut self.to_client };
+                    out.extend_from_slice(&self.up_in[..len]);
+                    if holding && self.retry.held.len() > HOLD_LIMIT {
+                        self.release_held();
+                    }
                 }
                 self.up_in.advance(len);
                 continue;
@@ -334,14 +371,14 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
                         self.param_updates.push((name, value));
                     }
                     if !internal {
-                        self.to_client.extend_from_slice(&frame);
+                        self.out().extend_from_slice(&frame);
                     }
                 }
-                b'N' | b'A' if !internal => self.to_client.extend_from_slice(&frame),
+                b'N' | b'A' if !internal => self.out().extend_from_slice(&frame),
                 _ if internal || self.suppress => {}
                 b'C' => self.on_command_complete(&frame),
                 b'E' => self.on_error(&frame),
-                _ => self.to_client.extend_from_slice(&frame),
+                _ => self.out().extend_from_slice(&frame),
             }
         }
     }
@@ -353,7 +390,18 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
         };
         match self.expect.pop_front() {
             Some(Expect::Abort) => self.client_ready(status),
+            Some(Expect::Client(Some(request))) if self.try_retry(status, &request) => {
+                self.sync_points_done += 1;
+                self.refusals.completed(self.sync_points_done);
+                self.state.ready(status);
+                let attempt = request.attempt + 1;
+                let delay = self.retry.pending.take().map(|(at, _)| at).unwrap_or_else(std::time::Instant::now);
+                self.retry.pending = Some((delay, RetryRequest { bytes: request.bytes, attempt }));
+            }
             _ => {
+                let held = std::mem::take(&mut self.retry.held);
+                self.to_client.extend_from_slice(&held);
+                self.retry.held_error = None;
                 self.sync_points_done += 1;
                 self.refusals.completed(self.sync_points_done);
                 let abort = std::mem::take(&mut self.suppress) && status == TxStatus::InTransaction;
@@ -368,6 +416,37 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
             }
         }
         Ok(())
+    }
+
+    /// Where answers go: held back while the front request may be retried.
+    fn out(&mut self) -> &mut BytesMut {
+        if matches!(self.expect.front(), Some(Expect::Client(Some(_)))) { &mut self.retry.held } else { &mut self.to_client }
+    }
+
+    /// Stops holding the front request's answer (too large): it goes to the client.
+    fn release_held(&mut self) {
+        if let Some(Expect::Client(slot)) = self.expect.front_mut() {
+            *slot = None;
+        }
+        let held = std::mem::take(&mut self.retry.held);
+        self.to_client.extend_from_slice(&held);
+        self.retry.held_error = None;
+    }
+
+    /// Decides (at the request's ReadyForQuery) whether to resend it; if so
+    /// drops the held answer and parks the delay in `retry.pending`.
+    fn try_retry(&mut self, status: TxStatus, request: &RetryRequest) -> bool {
+        let Some(error) = self.retry.held_error.as_ref() else { return false };
+        if status != TxStatus::Idle || !self.expect.is_empty() || self.suppress {
+            return false;
+        }
+        let Some(delay) = self.policy.retry_after(error, request.attempt + 1, &self.state) else { return false };
+        inc(&self.metrics.statement_retries_total);
+        self.retry.held.clear();
+        self.retry.held_error = None;
+        // Placeholder request; the caller moves the real bytes in.
+        self.retry.pending = Some((std::time::Instant::now() + delay, RetryRequest { bytes: Bytes::new(), attempt: 0 }));
+        true
     }
 
     fn client_ready(&mut self, status: TxStatus) {
@@ -386,10 +465,10 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
         let tag = CommandTag::parse(tag);
         self.state.command_completed(&tag);
         match self.policy.on_command_complete(&tag, &self.state) {
-            None => self.to_client.extend_from_slice(frame),
+            None => self.out().extend_from_slice(frame),
             Some(error) => {
                 inc(&self.metrics.command_complete_errors_total);
-                Backend::ErrorResponse(error).encode(&mut self.to_client);
+                Backend::ErrorResponse(error).encode(self.out());
                 self.suppress = true;
             }
         }
@@ -397,19 +476,22 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
 
     fn on_error(&mut self, frame: &[u8]) {
         let Ok(Backend::ErrorResponse(mut fields)) = decode_backend(frame) else {
-            self.to_client.extend_from_slice(frame);
+            self.out().extend_from_slice(frame);
             return;
         };
         if let Some(refusal) = sentinel_id(&fields).and_then(|id| self.refusals.take(id)) {
-            Backend::ErrorResponse(refusal).encode(&mut self.to_client);
+            Backend::ErrorResponse(refusal).encode(self.out());
             return;
+        }
+        if matches!(self.expect.front(), Some(Expect::Client(Some(_)))) && self.retry.held_error.is_none() {
+            self.retry.held_error = Some(fields.clone());
         }
         inc(&self.metrics.upstream_errors_total);
         if fields.is_fatal() {
             self.upstream_fatal = true;
         }
         self.policy.on_upstream_error(&mut fields, &self.state);
-        Backend::ErrorResponse(fields).encode(&mut self.to_client);
+        Backend::ErrorResponse(fields).encode(self.out());
     }
 }
 
