@@ -81,8 +81,8 @@ pub enum Kind {
     /// CREATE/ALTER/DROP/COMMENT/GRANT/REVOKE/AWS IAM … (one per
     /// transaction, never mixed with DML).
     Ddl,
-    /// INSERT/UPDATE/DELETE/MERGE, `COPY … FROM`, and `WITH` statements
-    /// containing one of those.
+    /// INSERT/UPDATE/DELETE/MERGE/TRUNCATE, `COPY … FROM`, `EXPLAIN
+    /// ANALYZE` of those, and `WITH` statements containing one of them.
     Dml,
     /// SELECT, SHOW, VALUES, TABLE, EXPLAIN (without ANALYZE of DML), `COPY … TO`.
     /// `SELECT … FOR UPDATE` is a Query with [`Statement::lock`] set.
