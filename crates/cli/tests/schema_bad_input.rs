@@ -119,6 +119,11 @@ fn a_version_that_is_not_a_number() {
 }
 
 #[test]
+fn setup_without_versioning_and_without_a_schema() {
+    one_line_error(&["setup-schema", "-d"], &["needs a schema to run", "-f FILE or -s NAME"]);
+}
+
+#[test]
 fn drop_without_force_in_a_non_interactive_shell() {
     one_line_error(&["drop-database"], &["without confirmation", "-f/--force"]);
 }

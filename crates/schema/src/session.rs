@@ -87,7 +87,7 @@ impl Session {
                     let index = statement.object_name().unwrap_or("(unnamed)");
                     match job_id(&rows) {
                         Some(job) => self.wait_for_job(index, &job).await?,
-                        None => self.note(format!("index {index} already exists; no job to wait for")),
+                        None => self.wait_for_unfinished_build(index).await?,
                     }
                 }
                 false
@@ -173,6 +173,30 @@ impl Session {
             }
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    /// `CREATE INDEX ASYNC IF NOT EXISTS` returns no job when the index
+    /// exists — possibly still building, if an earlier run stopped while
+    /// waiting. Find such a job by index name and wait for it, so a version
+    /// is never recorded over an unfinished index. Best effort: a server
+    /// whose sys.jobs cannot be searched this way just gets a note.
+    async fn wait_for_unfinished_build(&self, index: &str) -> Result<(), Error> {
+        let plain = !index.is_empty() && index.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let query = format!(
+            "SELECT job_id FROM sys.jobs WHERE object_name = '{index}' \
+             AND lower(status) NOT IN ('completed', 'succeeded', 'failed', 'cancelled', 'canceled')"
+        );
+        let pending = if plain { self.client.simple_query(&query).await.ok() } else { None };
+        match pending.as_deref().and_then(job_id) {
+            Some(job) => {
+                self.note(format!("index {index} exists and is still building (job {job}); waiting for it"));
+                self.wait_for_job(index, &job).await
+            }
+            None => {
+                self.note(format!("index {index} already exists; no job to wait for"));
+                Ok(())
+            }
         }
     }
 

@@ -217,6 +217,9 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             (text, serde_json::json!({"dialect": d.dialect.to_string(), "kind": d.kind, "name": d.name, "tables": d.tables, "existed": d.existed}))
         }
         SchemaCommand::SetupSchema(a) => {
+            if a.disable_versioning && a.schema_file.is_none() && a.schema_name.is_none() {
+                bail!("setup-schema -d (no versioning) needs a schema to run: pass -f FILE or -s NAME");
+            }
             let initial = a.version.as_deref().map(parse_version).transpose()?;
             let file = schema::source::schema_file(a.schema_file.as_deref(), a.schema_name.as_deref())?;
             let setup = schema::Setup { initial_version: initial, file, overwrite: a.overwrite };
