@@ -173,7 +173,10 @@ impl<'a> ConnectContext<'a> {
     }
 
     pub(crate) fn target(&self) -> String {
-        format!("{}:{}", self.opts.host, self.opts.port)
+        match self.opts.hostaddr {
+            Some(addr) => format!("{}:{} (via {addr})", self.opts.host, self.opts.port),
+            None => format!("{}:{}", self.opts.host, self.opts.port),
+        }
     }
 
     /// Sorts a failed `tokio_postgres` connect into network, TLS, auth or server.

@@ -61,6 +61,11 @@ pub enum Auth {
 pub struct ConnectOptions {
     pub host: String,
     pub port: u16,
+    /// Connect to this address instead of resolving `host` (libpq's
+    /// `hostaddr`): `host` still names the server for TLS verification and
+    /// IAM tokens. For tunnels and endpoints that are reachable only under
+    /// another address than the name they answer to.
+    pub hostaddr: Option<std::net::IpAddr>,
     pub user: String,
     pub database: String,
     pub auth: Auth,
@@ -119,6 +124,9 @@ async fn attempt_once(
         .connect_timeout(opts.connect_timeout);
     if let Some(password) = password {
         config.password(password);
+    }
+    if let Some(addr) = opts.hostaddr {
+        config.hostaddr(addr);
     }
     let ctx = error::ConnectContext::new(opts);
     let timed_out = || Error::Network {

@@ -84,6 +84,7 @@ impl ConnectOptions {
         ConnectOptions {
             host,
             port,
+            hostaddr: None,
             user: user.into(),
             database: database.into(),
             auth,
