@@ -248,6 +248,7 @@ impl<C: Connector> Inner<C> {
                     backoff = (backoff * 2).min(Duration::from_secs(5));
                 }
                 Err(e) => {
+                    let e = explain(e);
                     inc(&self.metrics.upstream_open_errors_total);
                     if let UpstreamError::Rejected(f) = &e {
                         self.metrics.upstream_error(f.sqlstate());
@@ -330,6 +331,18 @@ impl<C: Connector> Inner<C> {
             )
             .hint("raise [gateway] max_connections_per_identity or checkout_timeout_ms, or end idle client sessions"),
         )
+    }
+}
+
+/// Adds what to check to a refused login (the client sees the upstream's
+/// own words plus this hint).
+fn explain(e: UpstreamError) -> UpstreamError {
+    match e {
+        UpstreamError::Rejected(f) if f.sqlstate().starts_with("28") && f.get(b'H').is_none() => UpstreamError::Rejected(f.hint(
+            "the upstream refused the gateway's login: check the gateway's AWS credentials and region \
+             (IAM tokens: the role needs dsql:DbConnect, or dsql:DbConnectAdmin for admin) or its upstream password",
+        )),
+        other => other,
     }
 }
 
