@@ -1,0 +1,191 @@
+//! The reservoir against a private PostgreSQL (password or trust upstream):
+//! lifetime rotation, the open-rate limiter, the FIFO line and its timeout,
+//! rollback of abandoned transactions, an upstream killed mid-query,
+//! SCRAM client logins, and 1,000 concurrent sessions.
+
+mod common;
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::{Duration, Instant};
+
+use common::*;
+use gateway::{Lifetime, UpstreamAuth};
+use testkit::TestPostgres;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lifetime_rotation_never_hands_out_an_old_connection_and_sessions_keep_working() {
+    let pg = TestPostgres::start();
+    let mut s = base_settings("127.0.0.1", pg.port);
+    // 3 s ± 0.5 s, guard 1 s: rotation every few seconds.
+    s.lifetime = Lifetime::new(Duration::from_millis(3000), Duration::from_millis(500), Duration::from_millis(1000));
+    let gw = start(s).await;
+    let max_age = 3.5;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(8) {
+        let c = client(&gw, "postgres", None).await.expect("a new session works across rotations");
+        let age: f64 = c
+            .query_one("SELECT extract(epoch FROM clock_timestamp() - backend_start)::float8 FROM pg_stat_activity WHERE pid = pg_backend_pid()", &[])
+            .await
+            .expect("query")
+            .get(0);
+        // Handed out at least the guard (1 s) before retirement (≤ 3.5 s).
+        assert!(age < max_age - 1.0 + 0.2, "upstream was {age:.2}s old when handed out");
+        drop(c);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert!(gw.metrics().upstream_retired_total.load(Relaxed) >= 2, "connections were retired");
+
+    // A session that outlives its upstream's lifetime is ended (57P01).
+    let c = client(&gw, "postgres", None).await.expect("session");
+    let t0 = Instant::now();
+    let err = loop {
+        match c.simple_query("SELECT 1").await {
+            Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(e) => break e,
+        }
+        assert!(t0.elapsed() < Duration::from_secs(6), "session outlived its upstream's lifetime");
+    };
+    assert!(err.to_string().contains("retires upstream connections") || c.is_closed(), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_limiter_holds_the_configured_open_rate() {
+    let pg = TestPostgres::start();
+    let mut s = base_settings("127.0.0.1", pg.port);
+    s.rate_per_sec = 20.0;
+    s.burst = 2;
+    s.reservoir.target_per_identity = 0;
+    s.reservoir.max_per_identity = 200;
+    let gw = start(s).await;
+    let m = gw.metrics().clone();
+    let sampler = tokio::spawn(async move {
+        let mut samples = Vec::new();
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(5) {
+            samples.push((t0.elapsed(), m.upstream_opens_total.load(Relaxed)));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        samples
+    });
+    let mut sessions = Vec::new();
+    for _ in 0..60 {
+        sessions.push(tokio::spawn({
+            let port = gw.addr().port();
+            async move {
+                let (c, conn) = tokio_postgres::connect(&format!("host=127.0.0.1 port={port} user=postgres dbname=postgres"), tokio_postgres::NoTls).await?;
+                tokio::spawn(conn);
+                c.simple_query("SELECT 1").await?;
+                tokio::time::sleep(Duration::from_secs(4)).await; // hold it: every client needs its own open
+                Ok::<_, tokio_postgres::Error>(())
+            }
+        }));
+    }
+    let samples = sampler.await.expect("sampler");
+    for s in sessions {
+        s.await.expect("task").expect("session");
+    }
+    // Opens in any 1-second window: at most rate + burst (+1 for window edges).
+    let mut worst = 0;
+    for (i, (t, n)) in samples.iter().enumerate() {
+        let later = samples[i..].iter().take_while(|(u, _)| *u <= *t + Duration::from_secs(1)).last();
+        if let Some((_, m)) = later {
+            worst = worst.max(m - n);
+        }
+    }
+    assert!(worst <= 23, "{worst} opens in one second with a limit of 20/s + burst 2");
+    assert!(worst >= 15, "the limiter let too few through ({worst}/s)");
+    assert!(gw.metrics().limiter_waits_total.load(Relaxed) > 30);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_wait_in_line_then_get_a_clear_timeout() {
+    let pg = TestPostgres::start();
+    let mut s = base_settings("127.0.0.1", pg.port);
+    s.reservoir.max_per_identity = 1;
+    s.reservoir.target_per_identity = 1;
+    s.reservoir.checkout_timeout = Duration::from_millis(700);
+    let gw = start(s).await;
+    let holder = client(&gw, "postgres", None).await.expect("first session");
+    let t0 = Instant::now();
+    let err = client(&gw, "postgres", None).await.expect_err("second session must wait and time out");
+    let (code, message) = code_of(&err);
+    assert_eq!(code, "53300", "{message}");
+    assert!(message.contains("became free within"), "{message}");
+    assert!(t0.elapsed() >= Duration::from_millis(650));
+    // When the holder leaves, the next in line gets its connection.
+    let waiter = tokio::spawn({
+        let port = gw.addr().port();
+        async move {
+            let (c, conn) = tokio_postgres::connect(&format!("host=127.0.0.1 port={port} user=postgres dbname=postgres"), tokio_postgres::NoTls).await?;
+            tokio::spawn(conn);
+            c.simple_query("SELECT 1").await.map(|_| ())
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    drop(holder);
+    waiter.await.expect("task").expect("the waiting client got the freed connection");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_leaving_mid_transaction_is_rolled_back_before_reuse() {
+    let pg = TestPostgres::start_with_password("pw-upstream");
+    let mut s = base_settings("127.0.0.1", pg.port);
+    s.upstream_auth = UpstreamAuth::Password("pw-upstream".into());
+    s.reservoir.max_per_identity = 1;
+    s.reservoir.target_per_identity = 1;
+    let gw = start(s).await;
+    let c = client(&gw, "postgres", None).await.expect("session");
+    c.batch_execute("CREATE TABLE t (id int)").await.expect("ddl");
+    c.batch_execute("BEGIN; INSERT INTO t VALUES (1); SET LOCAL statement_timeout = 1").await.expect("open transaction");
+    drop(c); // vanishes without COMMIT/ROLLBACK
+    let c = client(&gw, "postgres", None).await.expect("next session reuses the only upstream");
+    let rows = c.simple_query("SELECT count(*) FROM t").await.expect("not inside the old transaction");
+    let count = rows.iter().find_map(|m| match m {
+        tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+        _ => None,
+    });
+    assert_eq!(count.as_deref(), Some("0"));
+    assert_eq!(gw.metrics().upstream_rollbacks_total.load(Relaxed), 1);
+    assert_eq!(gw.metrics().upstream_opens_total.load(Relaxed), 1, "the same upstream was reused");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_killed_mid_query_fails_that_client_promptly_and_the_next_session_works() {
+    let pg = TestPostgres::start();
+    let gw = start(base_settings("127.0.0.1", pg.port)).await;
+    let c = client(&gw, "postgres", None).await.expect("session");
+    let pid: i32 = c.query_one("SELECT pg_backend_pid()", &[]).await.expect("pid").get(0);
+    let running = tokio::spawn(async move { c.simple_query("SELECT pg_sleep(30)").await.map(|_| ()) });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let admin = direct(pg.port).await;
+    let t0 = Instant::now();
+    admin.execute("SELECT pg_terminate_backend($1)", &[&pid]).await.expect("kill the upstream backend");
+    let result = tokio::time::timeout(Duration::from_secs(3), running).await.expect("client answered promptly").expect("task");
+    let err = result.expect_err("the killed query fails");
+    assert!(t0.elapsed() < Duration::from_secs(2));
+    assert!(err.to_string().contains("terminat") || err.as_db_error().is_some_and(|d| d.code().code() == "57P01"), "{err}");
+    let next = client(&gw, "postgres", None).await.expect("next session");
+    next.simple_query("SELECT 1").await.expect("next session works");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scram_clients_log_in_with_the_right_password_only() {
+    let pg = TestPostgres::start();
+    let mut s = base_settings("127.0.0.1", pg.port);
+    s.client_auth = scram_users(&[("postgres", "client-secret")]);
+    let gw = start(s).await;
+    let c = client(&gw, "postgres", Some("client-secret")).await.expect("right password");
+    c.simple_query("SELECT 1").await.expect("query");
+    let err = client(&gw, "postgres", Some("wrong")).await.expect_err("wrong password");
+    assert_eq!(code_of(&err).0, "28P01");
+    let err = client(&gw, "nobody", Some("client-secret")).await.expect_err("unknown user");
+    assert_eq!(code_of(&err).0, "28P01");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_on_a_non_loopback_listener_is_refused() {
+    let mut s = base_settings("127.0.0.1", 1);
+    s.listen = "0.0.0.0:0".parse().expect("addr");
+    let err = gateway::Gateway::start(s).await.err().expect("refused");
+    assert!(err.to_string().contains("only allowed when --listen is a loopback address"), "{err}");
+}
