@@ -193,7 +193,7 @@ fn variables_come_from_the_config_and_only_those_the_root_declares() {
     assert_eq!(names, ["dsql_deletion_protection", "name", "tags"], "minimal declares only these");
 }
 
-/// init → apply → output → env → destroy (refused by deletion protection,
+/// init → plan → apply → output → env → destroy (refused by deletion protection,
 /// then allowed after the config turns it off) of `examples/minimal` on moto.
 #[test]
 fn minimal_example_applies_and_destroys_against_moto() {
@@ -213,7 +213,10 @@ fn minimal_example_applies_and_destroys_against_moto() {
     };
 
     ok(run(&["infra", "init"], &[]));
-    ok(run(&["infra", "apply", "--auto-approve"], &[]));
+    // A saved plan, applied as is (extra arguments reach Terraform in order).
+    let plan = ok(run(&["infra", "plan", "--", "-out=tfplan"], &[]));
+    assert!(plan.contains("aws_dsql_cluster.this[0] will be created"), "{plan}");
+    ok(run(&["infra", "apply", "--auto-approve", "--", "tfplan"], &[]));
     let identifier: String = serde_json::from_str(&ok(run(&["infra", "output", "dsql_cluster_identifier"], &[]))).unwrap();
     assert!(!identifier.is_empty());
 

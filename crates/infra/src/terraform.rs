@@ -59,9 +59,11 @@ impl Terraform {
     /// Standard input is inherited so that `apply` can ask for approval.
     pub fn run(&self, dir: &Path, args: &[&str], env: &[(String, String)], echo: Echo) -> Result<()> {
         // Colour codes only help a terminal; in logs and error tails they are noise.
+        // Right after the subcommand: Terraform stops reading flags at the
+        // first positional argument (`apply PLANFILE`).
         let mut args = args.to_vec();
-        if !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
-            args.push("-no-color");
+        if !args.is_empty() && (!std::io::stdout().is_terminal() || !std::io::stderr().is_terminal()) {
+            args.insert(1, "-no-color");
         }
         let mut child = self
             .command(dir, &args, env)
