@@ -33,6 +33,14 @@ async fn simple_and_extended_queries_pass_through() {
     let row = client.query_one("select count(*) from t", &[]).await.unwrap();
     assert_eq!(row.get::<_, i64>(0), 2);
 
+    // Large messages both ways (buffers grow in steps, frames stay intact).
+    let big = "y".repeat(3_000_000);
+    let row = client.query_one("select length($1::text), repeat('x', 5000000)", &[&big]).await.unwrap();
+    assert_eq!(row.get::<_, i32>(0), 3_000_000);
+    assert_eq!(row.get::<_, String>(1).len(), 5_000_000);
+    let rows = client.simple_query(&format!("select length('{big}')")).await.unwrap();
+    assert!(matches!(&rows[1], SimpleQueryMessage::Row(r) if r.get(0) == Some("3000000")));
+
     assert!(h.proxy.metrics().statements_total.load(std::sync::atomic::Ordering::Relaxed) >= 5);
 }
 
