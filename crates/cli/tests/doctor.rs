@@ -168,6 +168,12 @@ fn bad_input_is_refused_in_one_line() {
         .stderr(predicate::str::contains("DOC_UNSET_VAR_XYZ is not set"));
     doctor().args(["--endpoint", "localhost", "--sslmode", "prefer"]).assert().code(2).stderr(predicate::str::contains("unencrypted"));
     doctor().args(["--endpoint", "localhost", "--iam"]).assert().code(1).stderr(predicate::str::contains("--region"));
-    doctor().assert().code(2).stderr(predicate::str::contains("--endpoint"));
+    // No endpoint and no `up` target in this directory: say both ways out.
+    let empty = tempfile::tempdir().unwrap();
+    doctor()
+        .current_dir(empty.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--endpoint").and(predicate::str::contains("dsql-deploy up")));
     doctor().args(["--endpoint", "h", "--iam", "--password-env", "X"]).assert().code(2);
 }
