@@ -170,14 +170,6 @@ fn verify_and_doctor_without_a_target_say_what_to_do() {
 }
 
 #[test]
-fn target_aws_is_not_available_yet() {
-    let sb = Sandbox::new();
-    let out = sb.run(&["up", "--target", "aws"]);
-    assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("not available yet"), "{}", text(&out.stderr));
-}
-
-#[test]
 fn unwritable_workdir_is_explained() {
     let sb = Sandbox::new();
     std::fs::write(sb.path("blocker"), "a file where the workdir should be").unwrap();
