@@ -16,7 +16,7 @@ mod workdir;
 
 use std::path::PathBuf;
 
-pub use aws::{up_aws, Approver, AwsOptions, AwsSummary, ClusterState, VpnOutcome};
+pub use aws::{ensure_vpn_certificates, up_aws, Approver, AwsOptions, AwsSummary, ClusterState, VpnOutcome};
 pub use envfile::local_env;
 pub use local::{up_local, UpSummary, Written};
 pub use progress::{Progress, StderrProgress, Step};

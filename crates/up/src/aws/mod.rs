@@ -27,7 +27,7 @@ use crate::workdir::{Endpoint, UpState, Workdir};
 use crate::Error;
 
 pub use cluster::ClusterState;
-pub use vpn::VpnOutcome;
+pub use vpn::{ensure as ensure_vpn_certificates, VpnOutcome};
 
 /// How `up --target aws` runs.
 #[derive(Debug, Clone)]
