@@ -95,7 +95,7 @@ fn print_summary(summary: &UpSummary, workdir: &Workdir, secs: f64) {
     let s = &summary.state;
     let ep = &s.endpoint;
     println!();
-    println!("{:<12} {:<9} {}", "COMPONENT", "STATE", "ENDPOINT");
+    println!("{:<12} {:<9} ENDPOINT", "COMPONENT", "STATE");
     println!("{:<12} {:<9} {}:{} (TLS, IAM auth, region {})", "emulator", "running", ep.hostname, ep.port, ep.region);
     println!("{:<12} {:<9} schema `{}` at version {}", "schema", "ready", s.database, s.schema_version);
     println!("{:<12} {:<9} {}", "config", "rendered", workdir.temporal_config().display());
@@ -166,8 +166,12 @@ fn print_aws_summary(summary: &AwsSummary, workdir: &Workdir, secs: f64) {
     let ep = &s.endpoint;
     let via = if ep.host != ep.hostname { format!(" via {}:{}", ep.host, ep.port) } else { String::new() };
     println!();
-    println!("{:<12} {:<10} {}", "COMPONENT", "STATE", "ENDPOINT");
-    println!("{:<12} {:<10} {}", "certificates", if matches!(summary.vpn, up::VpnOutcome::Skipped { .. }) { "skipped" } else { "ready" }, summary.vpn);
+    println!("{:<12} {:<10} ENDPOINT", "COMPONENT", "STATE");
+    let (vpn_state, vpn_detail) = match &summary.vpn {
+        up::VpnOutcome::Skipped { reason } => ("skipped", reason.clone()),
+        other => ("ready", other.summary()),
+    };
+    println!("{:<12} {:<10} {vpn_detail}", "certificates", vpn_state);
     let (tf_state, tf_detail) =
         if summary.infra_changed { ("applied", "plan had changes; applied") } else { ("unchanged", "plan had no changes") };
     println!("{:<12} {:<10} {tf_detail}", "terraform", tf_state);
