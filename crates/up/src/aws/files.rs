@@ -29,10 +29,11 @@ pub fn temporal_env(config: &Config, outputs: &Outputs) -> Result<BTreeMap<Strin
     default("TEMPORAL_SQL_AWS_REGION", config.project.region.clone());
     default("AWS_REGION", config.project.region.clone());
     // Without OpenSearch (opensearch_mode = "none") visibility goes to the
-    // Elasticsearch of docker/compose.yaml, as with the local target.
+    // Elasticsearch service of docker/compose.yaml (its service name: these
+    // containers are on the compose network, not the host's as with the emulator).
     if !env.contains_key("TEMPORAL_OPENSEARCH_ENDPOINT") {
         for (key, value) in [
-            ("TEMPORAL_ELASTICSEARCH_HOST", "127.0.0.1"),
+            ("TEMPORAL_ELASTICSEARCH_HOST", "elasticsearch"),
             ("TEMPORAL_ELASTICSEARCH_PORT", "9200"),
             ("TEMPORAL_ELASTICSEARCH_SCHEME", "http"),
             ("TEMPORAL_ELASTICSEARCH_VERSION", "v8"),
@@ -102,7 +103,7 @@ mod tests {
         let env = temporal_env(&config, &outputs("")).unwrap();
         assert_eq!(env["TEMPORAL_SQL_HOST"], "abc.dsql.us-east-1.on.aws");
         assert_eq!(env["TEMPORAL_SQL_SCHEMA"], config.schema.database);
-        assert_eq!(env["TEMPORAL_ELASTICSEARCH_HOST"], "127.0.0.1");
+        assert_eq!(env["TEMPORAL_ELASTICSEARCH_HOST"], "elasticsearch");
 
         let with_os = r#", "TEMPORAL_OPENSEARCH_ENDPOINT": "https://search-x.us-east-1.es.amazonaws.com""#;
         let env = temporal_env(&config, &outputs(with_os)).unwrap();
