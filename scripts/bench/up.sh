@@ -3,12 +3,16 @@
 # schema install + render) and N no-op reruns (target: <= 2 s each), in a
 # throw-away workdir and emulator data dir, with the release binary.
 #
-#   scripts/bench/up.sh [RUNS]
+#   scripts/bench/up.sh [RUNS]          # release build
+#   BIN=target/debug/dsql-deploy scripts/bench/up.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-10}
-cargo build --release --quiet -p dsql-deploy-cli
-bin=$PWD/target/release/dsql-deploy
+if [[ -z ${BIN:-} ]]; then
+  cargo build --release --quiet -p dsql-deploy-cli
+  BIN=target/release/dsql-deploy
+fi
+bin=$(realpath "$BIN")
 
 sandbox=$(mktemp -d /tmp/dsql-deploy-bench-up.XXXXXX)
 chmod 755 "$sandbox"   # the emulator's PostgreSQL may run as another OS user
