@@ -36,6 +36,7 @@ PIDS=()
 # PostgreSQL and PgBouncer refuse to run as root: use the postgres account then.
 as_pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
+  [[ -f "$WORK/run/pgbouncer.pid" ]] && kill "$(cat "$WORK/run/pgbouncer.pid")" 2>/dev/null || true
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   [[ -f "$WORK/pg/postmaster.pid" ]] && as_pg "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1 || true
   rm -rf "$WORK"
@@ -49,9 +50,12 @@ PG_PORT="$(free_port)"; BOUNCER_PORT="$(free_port)"; GW_PORT="$(free_port)"; MET
 
 # --- PostgreSQL (scram-sha-256) -------------------------------------------
 echo "$PW" >"$WORK/pwfile"; chmod 644 "$WORK/pwfile"
+# Server-owned files live in run/ (owned by the server's account).
+mkdir -p "$WORK/pg" "$WORK/run"; chmod 700 "$WORK/pg"
+[[ $EUID -eq 0 ]] && chown postgres "$WORK/pg" "$WORK/run"
 as_pg "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth=scram-sha-256 --pwfile="$WORK/pwfile" >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w \
-  -o "-p $PG_PORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=2200 -c shared_buffers=128MB -c fsync=off" start >/dev/null
+as_pg "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/run/pg.log" -w \
+  -o "-p $PG_PORT -k $WORK/run -c listen_addresses=127.0.0.1 -c max_connections=2200 -c shared_buffers=128MB -c fsync=off" start >/dev/null
 pgbench -q -i -s "$SCALE" -h 127.0.0.1 -p "$PG_PORT" -U postgres postgres >/dev/null 2>&1
 
 # --- PgBouncer, session mode ----------------------------------------------
@@ -67,12 +71,11 @@ auth_file = $WORK/userlist.txt
 pool_mode = session
 max_client_conn = 2000
 default_pool_size = 1100
-logfile = $WORK/pgbouncer.log
-pidfile = $WORK/pgbouncer.pid
+logfile = $WORK/run/pgbouncer.log
+pidfile = $WORK/run/pgbouncer.pid
 INI
 echo "\"postgres\" \"$PW\"" >"$WORK/userlist.txt"
 chmod 644 "$WORK/pgbouncer.ini" "$WORK/userlist.txt"
-touch "$WORK/pgbouncer.log"; chown postgres "$WORK/pgbouncer.log" 2>/dev/null || true
 as_pg "$PGBOUNCER" "$WORK/pgbouncer.ini" >/dev/null 2>&1 &
 PIDS+=($!)
 
@@ -97,10 +100,20 @@ for _ in $(seq 1 100); do
 done
 curl -sf "http://127.0.0.1:$METRICS_PORT/readyz" >/dev/null || { echo "error: gateway not ready"; cat "$WORK/gateway.out"; exit 1; }
 
+if [[ -n "${HOLD:-}" ]]; then # debugging: keep the set-up running
+  echo "HOLD: pg $PG_PORT pgbouncer $BOUNCER_PORT gateway $GW_PORT metrics $METRICS_PORT work $WORK"; sleep "$HOLD"
+fi
 tps() { awk '/^tps = / { print $3; exit }'; }
 run() { # port, extra args...
   local port="$1"; shift
-  pgbench -n -h 127.0.0.1 -p "$port" -U postgres -j 2 -T "$DURATION" "$@" postgres 2>/dev/null | tps
+  local out
+  pgbench -n -h 127.0.0.1 -p "$port" -U postgres -j 2 -T "$DURATION" "$@" postgres >"$WORK/pgbench.out" 2>"$WORK/pgbench.err" || true
+  out="$(tps <"$WORK/pgbench.out")"
+  if [[ -z "$out" ]]; then
+    echo "pgbench against port $port failed: $(tail -n 3 "$WORK/pgbench.err" "$WORK/pgbench.out" | tr '\n' ' ')" >&2
+    out=0
+  fi
+  echo "$out"
 }
 echo "binary:   $BIN"
 echo "server:   PostgreSQL $(psql -XAtq -h 127.0.0.1 -p "$PG_PORT" -U postgres postgres -c 'SHOW server_version') scale $SCALE; PgBouncer $("$PGBOUNCER" --version | head -1 | awk '{print $2}') session mode; ${DURATION}s per run"
@@ -111,7 +124,7 @@ for script in select-only tpcb; do
     d="$(run "$PG_PORT" "${args[@]}")"
     b="$(run "$BOUNCER_PORT" "${args[@]}")"
     g="$(run "$GW_PORT" "${args[@]}")"
-    printf '%-12s %8s %12.0f %12.0f %12.0f %8.2fx\n' "$script" "$clients" "$d" "$b" "$g" "$(python3 -c "print($g / $b)")"
+    printf '%-12s %8s %12.0f %12.0f %12.0f %8.2fx\n' "$script" "$clients" "$d" "$b" "$g" "$(python3 -c "print($g / $b if $b else 0)")"
   done
 done
 
