@@ -120,7 +120,11 @@ fn psql(project: &Project, endpoint: &str, emulator: &Emulator, sql: &str) -> St
         emulator.port,
         emulator.data_dir.join("ca.pem").display()
     );
-    let out = std::process::Command::new("psql").env("PGPASSWORD", token.trim()).args([&conninfo, "-Atc", sql]).output().unwrap();
+    let out = std::process::Command::new("psql")
+        .env("PGPASSWORD", token.trim())
+        .args([&conninfo, "-Atc", sql])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "psql: {}", text(&out.stderr));
     text(&out.stdout).trim().to_string()
 }
@@ -152,7 +156,8 @@ fn up_aws_on_moto_creates_the_cluster_and_converges_through_a_tunnel() {
     let emulator = Emulator::start(&project, &endpoint);
     let ca = emulator.data_dir.join("ca.pem").display().to_string();
     let port = emulator.port.to_string();
-    let tunnel = ["up", "--target", "aws", "--yes", "--connect-host", "127.0.0.1", "--connect-port", &port, "--ca-file", &ca];
+    let tunnel =
+        ["up", "--target", "aws", "--yes", "--connect-host", "127.0.0.1", "--connect-port", &port, "--ca-file", &ca];
     let (stdout, stderr) = project.ok(&tunnel);
     assert!(stderr.contains("infra      no changes"), "the cluster exists already:\n{stderr}");
     assert!(stderr.contains("schema     upgraded to"), "{stderr}");
@@ -169,25 +174,31 @@ fn up_aws_on_moto_creates_the_cluster_and_converges_through_a_tunnel() {
     let config_file = project.path("wd/temporal/config/docker.yaml");
     let config = std::fs::read_to_string(&config_file).unwrap();
     assert!(config.contains("pluginName: dsql"), "{config}");
-    assert!(config.contains(&format!("connectAddr: {endpoint}:5432")), "Temporal goes to the cluster, not the tunnel:\n{config}");
+    assert!(
+        config.contains(&format!("connectAddr: {endpoint}:5432")),
+        "Temporal goes to the cluster, not the tunnel:\n{config}"
+    );
     assert!(config.contains("\"search_path\":\"temporal\""), "{config}");
     let env = std::fs::read_to_string(project.path("wd/.env")).unwrap();
     assert!(env.contains(&format!("TEMPORAL_SQL_HOST={endpoint}\n")), "{env}");
     assert!(!env.contains("AWS_SECRET_ACCESS_KEY"), "no credentials in files: {env}");
-    let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(project.path("wd/up.json")).unwrap()).unwrap();
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(project.path("wd/up.json")).unwrap()).unwrap();
     assert_eq!(state["target"], "aws");
     assert_eq!(state["endpoint"]["hostname"], endpoint.as_str());
     assert_eq!(state["endpoint"]["host"], "127.0.0.1");
     assert_eq!(state["database"], "temporal");
 
     // 3. A third run is a no-op: nothing applied, nothing installed, nothing rewritten.
-    let before: Vec<_> = ["wd/up.json", "wd/.env", "wd/temporal/config/docker.yaml"].map(|f| modified(&project.path(f))).into();
+    let before: Vec<_> =
+        ["wd/up.json", "wd/.env", "wd/temporal/config/docker.yaml"].map(|f| modified(&project.path(f))).into();
     let (stdout, stderr) = project.ok(&tunnel);
     assert!(stderr.contains("infra      no changes"), "{stderr}");
     assert!(stderr.contains("(nothing to do)"), "{stderr}");
     assert!(stderr.contains("config     unchanged"), "{stderr}");
     assert!(!stdout.contains("written "), "{stdout}");
-    let after: Vec<_> = ["wd/up.json", "wd/.env", "wd/temporal/config/docker.yaml"].map(|f| modified(&project.path(f))).into();
+    let after: Vec<_> =
+        ["wd/up.json", "wd/.env", "wd/temporal/config/docker.yaml"].map(|f| modified(&project.path(f))).into();
     assert_eq!(before, after, "no file rewritten");
 
     // 4. Clean up: the emulator (by its PID), then everything Terraform made.
@@ -221,13 +232,13 @@ fn missing_terraform_or_module_is_explained_before_anything_runs() {
         .stderr(predicate::str::contains("terraform not found on PATH").and(predicate::str::contains("install")));
 
     let config = std::fs::read_to_string(project.path("dsql-deploy.toml")).unwrap();
-    let moved = config.replace(&project.module.module().display().to_string(), &project.path("no-module").display().to_string());
+    let moved = config
+        .replace(&project.module.module().display().to_string(), &project.path("no-module").display().to_string());
     std::fs::write(project.path("dsql-deploy.toml"), moved).unwrap();
-    project
-        .cmd(&["up", "--target", "aws", "--yes"])
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains("no-module/examples/minimal not found").and(predicate::str::contains("[infra] terraform_dir")));
+    project.cmd(&["up", "--target", "aws", "--yes"]).assert().failure().stderr(
+        predicate::str::contains("no-module/examples/minimal not found")
+            .and(predicate::str::contains("[infra] terraform_dir")),
+    );
     assert!(!project.path("wd").exists(), "nothing written");
 }
 

@@ -28,11 +28,18 @@ async fn vpn_certificates_are_issued_and_imported_once() {
     config.certs.dir = dir.path().join("vpn");
     config.infra.enable_client_vpn = true;
     // examples/complete declares the Client VPN variables; Terraform itself does not run here.
-    let infra = Infra::new(Terraform::at("terraform"), repo_root().join("terraform/examples/complete"), "us-east-1").unwrap();
+    let infra =
+        Infra::new(Terraform::at("terraform"), repo_root().join("terraform/examples/complete"), "us-east-1").unwrap();
 
     let (first, arns) = up::ensure_vpn_certificates(&config, &infra).await.unwrap();
     let VpnOutcome::Ready { changed } = &first else { panic!("{first:?}") };
-    for what in ["CA issued", "server certificate issued", "client certificate `operator` issued", "server imported", "root imported"] {
+    for what in [
+        "CA issued",
+        "server certificate issued",
+        "client certificate `operator` issued",
+        "server imported",
+        "root imported",
+    ] {
         assert!(changed.iter().any(|c| c == what), "{what:?} missing from {changed:?}");
     }
     assert!(config.certs.dir.join("clients/operator.crt").is_file());
@@ -62,6 +69,9 @@ async fn vpn_certificates_are_issued_and_imported_once() {
     // Without the VPN the step is skipped and says why.
     config.infra.enable_client_vpn = false;
     let (skipped, arns) = up::ensure_vpn_certificates(&config, &infra).await.unwrap();
-    assert!(matches!(skipped, VpnOutcome::Skipped { ref reason } if reason.contains("enable_client_vpn")), "{skipped:?}");
+    assert!(
+        matches!(skipped, VpnOutcome::Skipped { ref reason } if reason.contains("enable_client_vpn")),
+        "{skipped:?}"
+    );
     assert_eq!(arns, infra::VpnCertificates::default());
 }

@@ -77,7 +77,9 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         (args.ca_file.is_some(), "--ca-file"),
     ];
     if let Some((_, flag)) = aws_only.iter().find(|(given, _)| *given) {
-        bail!("{flag} is only for `--target aws`; the local target needs no approval and connects to the emulator itself");
+        bail!(
+            "{flag} is only for `--target aws`; the local target needs no approval and connects to the emulator itself"
+        );
     }
     let workdir = Workdir::new(args.workdir.unwrap_or_else(|| config.up.workdir.clone()));
     let launcher = emulator::Launcher::current_exe()?;
@@ -109,8 +111,11 @@ fn print_summary(summary: &UpSummary, workdir: &Workdir, secs: f64) {
     println!("  dsql-deploy status                       # every component's state");
     println!("  dsql-deploy verify                       # replay Temporal's persistence operations");
     println!("  eval \"$(dsql-deploy emulator env)\"       # variables for psql and SDK clients");
-    println!("  docker-compose --env-file {} -f docker/compose.yaml -f {} up",
-        workdir.env_file().display(), workdir.compose_override().display());
+    println!(
+        "  docker-compose --env-file {} -f docker/compose.yaml -f {} up",
+        workdir.env_file().display(),
+        workdir.compose_override().display()
+    );
     println!("                                           # Temporal (DSQL build) against the emulator");
     println!("  dsql-deploy down                         # stop the emulator (data kept)");
     println!();
@@ -121,7 +126,9 @@ async fn run_aws(args: Args, ctx: &Context, config: dsql_deploy_config::Config) 
     // Refuse before anything runs: without --yes only a person at a terminal can approve.
     let interactive = std::io::stdin().is_terminal();
     if !args.yes && !interactive {
-        bail!("`up --target aws` applies Terraform changes, and stdin is not a terminal to ask on; add --yes to apply without asking. Nothing was changed");
+        bail!(
+            "`up --target aws` applies Terraform changes, and stdin is not a terminal to ask on; add --yes to apply without asking. Nothing was changed"
+        );
     }
     if let Some(ca) = &args.ca_file {
         if !ca.is_file() {
@@ -172,11 +179,23 @@ fn print_aws_summary(summary: &AwsSummary, workdir: &Workdir, secs: f64) {
         other => ("ready", other.summary()),
     };
     println!("{:<12} {:<10} {vpn_detail}", "certificates", vpn_state);
-    let (tf_state, tf_detail) =
-        if summary.infra_changed { ("applied", "plan had changes; applied") } else { ("unchanged", "plan had no changes") };
+    let (tf_state, tf_detail) = if summary.infra_changed {
+        ("applied", "plan had changes; applied")
+    } else {
+        ("unchanged", "plan had no changes")
+    };
     println!("{:<12} {:<10} {tf_detail}", "terraform", tf_state);
-    println!("{:<12} {:<10} {} ({})", "cluster", summary.cluster.status.to_lowercase(), ep.hostname, summary.cluster.arn);
-    println!("{:<12} {:<10} schema `{}` at version {} (IAM auth, TLS verify-full{via})", "schema", "ready", s.database, s.schema_version);
+    println!(
+        "{:<12} {:<10} {} ({})",
+        "cluster",
+        summary.cluster.status.to_lowercase(),
+        ep.hostname,
+        summary.cluster.arn
+    );
+    println!(
+        "{:<12} {:<10} schema `{}` at version {} (IAM auth, TLS verify-full{via})",
+        "schema", "ready", s.database, s.schema_version
+    );
     println!("{:<12} {:<10} {}", "config", "rendered", workdir.temporal_config().display());
     if let Some(id) = &summary.client_vpn_endpoint_id {
         println!("{:<12} {:<10} {id}", "client-vpn", "created");
@@ -192,7 +211,11 @@ fn print_aws_summary(summary: &AwsSummary, workdir: &Workdir, secs: f64) {
         println!("  dsql-deploy certs ovpn operator --endpoint <DNS name of {id}>   # VPN profile");
     }
     println!("  dsql-deploy token --endpoint {} --admin   # a token for psql", ep.hostname);
-    println!("  run Temporal (DSQL build) with {} and the variables in {}", workdir.temporal_config().display(), workdir.env_file().display());
+    println!(
+        "  run Temporal (DSQL build) with {} and the variables in {}",
+        workdir.temporal_config().display(),
+        workdir.env_file().display()
+    );
     println!("  dsql-deploy infra destroy                 # remove it all (turn deletion_protection off first)");
     println!();
     println!("done in {secs:.1} s");

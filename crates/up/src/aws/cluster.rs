@@ -65,7 +65,7 @@ pub async fn wait_ready(
         match readiness(&status) {
             Readiness::Ready => return Ok(state),
             Readiness::Broken => {
-                return Err(Error::ClusterNotUsable { identifier: identifier.to_string(), status: state.status })
+                return Err(Error::ClusterNotUsable { identifier: identifier.to_string(), status: state.status });
             }
             Readiness::Wait => {}
         }

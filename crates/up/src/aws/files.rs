@@ -9,10 +9,10 @@ use std::path::Path;
 use dsql_deploy_config::Config;
 use infra::Outputs;
 
+use crate::Error;
 use crate::envfile::to_dotenv;
 use crate::local::Written;
 use crate::workdir::{UpState, Workdir};
-use crate::Error;
 
 /// The variables Temporal (DSQL build) needs for this deployment. The
 /// module's `temporal_env` wins; the rest fills what it leaves open.

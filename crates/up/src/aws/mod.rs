@@ -21,13 +21,13 @@ use std::time::Duration;
 use dsql_deploy_config::Config;
 use infra::{Echo, Infra, InfraError};
 
+use crate::Error;
 use crate::local::Written;
 use crate::progress::{Progress, Step};
 use crate::workdir::{Endpoint, UpState, Workdir};
-use crate::Error;
 
 pub use cluster::ClusterState;
-pub use vpn::{ensure as ensure_vpn_certificates, VpnOutcome};
+pub use vpn::{VpnOutcome, ensure as ensure_vpn_certificates};
 
 /// How `up --target aws` runs.
 #[derive(Debug, Clone)]
@@ -116,7 +116,9 @@ pub async fn up_aws(
 
     let identifier = outputs
         .string("dsql_cluster_identifier")
-        .ok_or_else(|| Error::Aws("the root module has no dsql_cluster_identifier output (is create_dsql_cluster false?)".into()))?
+        .ok_or_else(|| {
+            Error::Aws("the root module has no dsql_cluster_identifier output (is create_dsql_cluster false?)".into())
+        })?
         .to_string();
     let endpoint_name = outputs
         .string("dsql_public_endpoint")
@@ -133,7 +135,11 @@ pub async fn up_aws(
 
     let port = opts.connect_port.unwrap_or(5432);
     let via = connect_addr.map(|a| format!(" via {a}:{port}")).unwrap_or_default();
-    let step = Step::start(progress, "schema", &format!("Temporal DSQL schema in `{}` on {endpoint_name}{via}", config.schema.database));
+    let step = Step::start(
+        progress,
+        "schema",
+        &format!("Temporal DSQL schema in `{}` on {endpoint_name}{via}", config.schema.database),
+    );
     let target = schema_target(config, &endpoint_name, port, connect_addr, opts.ca_file.clone());
     let source = schema::Versioned::embedded(schema::TEMPORAL_DSQL).map_err(|e| Error::Schema(e.into()))?;
     let installed = step.end(
@@ -220,7 +226,13 @@ async fn converge_infra(
     Ok(changed)
 }
 
-fn apply_plan(infra: &Infra, plan_file: &Path, opts: &AwsOptions, approve: Approver<'_>, step: &Step<'_>) -> Result<(), Error> {
+fn apply_plan(
+    infra: &Infra,
+    plan_file: &Path,
+    opts: &AwsOptions,
+    approve: Approver<'_>,
+    step: &Step<'_>,
+) -> Result<(), Error> {
     if !opts.auto_approve {
         match approve("Apply the Terraform plan shown above?") {
             Some(true) => {}
@@ -252,7 +264,13 @@ async fn resolve_connect_host(opts: &AwsOptions) -> Result<Option<IpAddr>, Error
 /// The schema tool's target: the cluster endpoint's name for TLS and the IAM
 /// token (credentials from the standard AWS chain), optionally reached at
 /// another address.
-fn schema_target(config: &Config, endpoint: &str, port: u16, addr: Option<IpAddr>, ca_file: Option<PathBuf>) -> schema::Target {
+fn schema_target(
+    config: &Config,
+    endpoint: &str,
+    port: u16,
+    addr: Option<IpAddr>,
+    ca_file: Option<PathBuf>,
+) -> schema::Target {
     let mut connect = pgconn::ConnectOptions::new(endpoint.to_string(), port, "admin", "postgres");
     connect.auth = pgconn::Auth::Iam { region: config.project.region.clone() };
     connect.sslmode = pgconn::SslMode::VerifyFull;
@@ -276,10 +294,9 @@ fn explain_schema_error(err: schema::Error, endpoint: &str, port: u16, via: bool
         _ => None,
     };
     match class {
-        Some(pgconn::ErrorClass::Network) if !via => Error::ClusterUnreachable {
-            endpoint: format!("{endpoint}:{port}"),
-            detail: err.to_string(),
-        },
+        Some(pgconn::ErrorClass::Network) if !via => {
+            Error::ClusterUnreachable { endpoint: format!("{endpoint}:{port}"), detail: err.to_string() }
+        }
         Some(pgconn::ErrorClass::Tls) => Error::ClusterTls { endpoint: endpoint.to_string(), detail: err.to_string() },
         _ => Error::Schema(err),
     }

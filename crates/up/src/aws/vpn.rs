@@ -9,7 +9,7 @@
 use std::fmt;
 
 use certs::layout::AcmTarget;
-use certs::{issue, Layout, Settings};
+use certs::{Layout, Settings, issue};
 use dsql_deploy_config::Config;
 use infra::{Infra, VpnCertificates};
 
@@ -49,7 +49,10 @@ const FIRST_CLIENT: &str = "operator";
 /// Makes sure the VPN certificates exist and are in ACM; returns their ARNs.
 pub async fn ensure(config: &Config, infra: &Infra) -> Result<(VpnOutcome, VpnCertificates), Error> {
     if !config.infra.enable_client_vpn {
-        return Ok((VpnOutcome::Skipped { reason: "[infra] enable_client_vpn = false".into() }, VpnCertificates::default()));
+        return Ok((
+            VpnOutcome::Skipped { reason: "[infra] enable_client_vpn = false".into() },
+            VpnCertificates::default(),
+        ));
     }
     let declared = infra::vars::declared_variables(infra.root())?;
     if !declared.contains("client_vpn_server_certificate_arn") {
