@@ -137,7 +137,7 @@ ld="$(p50 "$PG_PORT" direct)"; lb="$(p50 "$BOUNCER_PORT" bouncer)"; lg="$(p50 "$
 echo "p50 latency (-S, 8 clients): direct ${ld} µs, pgbouncer ${lb} µs (+$((lb - ld))), gateway ${lg} µs (+$((lg - ld)))"
 
 # Connect-to-first-query: warm reservoir vs cold TLS + IAM token (emulator).
-(cd "$ROOT" && cargo run -q -p gateway --example connect_latency 2>/dev/null) || echo "connect latency: example failed"
+(cd "$ROOT" && cargo run -q ${CARGO_RUN_ARGS:-} -p gateway --example connect_latency 2>/dev/null) || echo "connect latency: example failed"
 
 # RSS with IDLE idle clients (established connections to the gateway port).
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$GW_PID/status"; }

@@ -1,6 +1,6 @@
 //! Connect-to-first-query latency: a client of a warm gateway (trust,
 //! loopback) vs a cold connect straight to DSQL's stand-in (TLS verify-full
-//! + a freshly minted IAM token). Starts an emulator and a gateway in this
+//! plus a freshly minted IAM token). Starts an emulator and a gateway in this
 //! process; prints p50 and p99 of each. Used by scripts/bench/gateway.sh.
 //!
 //!   cargo run -p gateway --example connect_latency [-- N]

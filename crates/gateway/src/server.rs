@@ -114,7 +114,7 @@ pub enum ClientAuthenticator {
 
 pub enum ClientExchange {
     Trust(<TrustAuth as Authenticator>::Exchange),
-    Scram(ScramExchange),
+    Scram(Box<ScramExchange>),
 }
 
 impl Authenticator for ClientAuthenticator {
@@ -122,7 +122,7 @@ impl Authenticator for ClientAuthenticator {
     fn begin(&self, hello: &ClientHello) -> ClientExchange {
         match self {
             ClientAuthenticator::Trust(a) => ClientExchange::Trust(a.begin(hello)),
-            ClientAuthenticator::Scram(a) => ClientExchange::Scram(a.begin(hello)),
+            ClientAuthenticator::Scram(a) => ClientExchange::Scram(Box::new(a.begin(hello))),
         }
     }
 }
