@@ -56,6 +56,4 @@ pub enum Error {
     ClusterTls { endpoint: String, detail: String },
     #[error("--connect-host {host}: cannot resolve it ({detail}); pass an IP address or a name this machine resolves")]
     ConnectHost { host: String, detail: String },
-    #[error("target `{0}` is not available yet: `up --target aws` comes with the Terraform module (`dsql-deploy infra`); use `--target local`")]
-    TargetNotAvailable(String),
 }

@@ -58,6 +58,62 @@ pub fn status(config: &Config, workdir: &Workdir, schema_version: Result<Option<
     let data_dir = up.as_ref().and_then(|s| s.emulator_data_dir.clone()).or_else(|| config.emulator.data_dir.clone());
     let instance = Instance::open(data_dir.as_deref());
     let mut components = Vec::new();
+    if let Some(state) = up.as_ref().filter(|s| s.target != "local") {
+        // A real cluster: its health shows in whether the schema query answers.
+        components.push(Component {
+            name: "dsql-cluster".into(),
+            state: if schema_version.is_ok() { ComponentState::Ok } else { ComponentState::Down },
+            endpoint: format!("{}:{}", state.endpoint.hostname, state.endpoint.port),
+            detail: format!("target {}, region {}", state.target, state.endpoint.region),
+        });
+    } else {
+        emulator_components(&instance, &mut components)?;
+    }
+    let expected = up.as_ref().map(|s| s.schema_version.clone());
+    components.push(match (schema_version, expected) {
+        (Ok(Some(v)), Some(want)) if v == want => Component {
+            name: "schema".into(),
+            state: ComponentState::Ok,
+            endpoint: config.schema.database.clone(),
+            detail: format!("version {v}"),
+        },
+        (Ok(Some(v)), want) => Component {
+            name: "schema".into(),
+            state: ComponentState::Degraded,
+            endpoint: config.schema.database.clone(),
+            detail: format!("version {v}, expected {}; run `dsql-deploy up`", want.unwrap_or_else(|| "the newest".into())),
+        },
+        (Ok(None), _) => Component {
+            name: "schema".into(),
+            state: ComponentState::Missing,
+            endpoint: config.schema.database.clone(),
+            detail: "not installed; run `dsql-deploy up`".into(),
+        },
+        (Err(reason), _) => Component {
+            name: "schema".into(),
+            state: ComponentState::Down,
+            endpoint: config.schema.database.clone(),
+            detail: reason,
+        },
+    });
+    let mut files = vec![("temporal-config", workdir.temporal_config()), (".env", workdir.env_file())];
+    if up.as_ref().is_none_or(|s| s.target == "local") {
+        files.push(("compose-override", workdir.compose_override()));
+    }
+    for (name, path) in files {
+        let exists = path.is_file();
+        components.push(Component {
+            name: name.into(),
+            state: if exists { ComponentState::Ok } else { ComponentState::Missing },
+            endpoint: path.display().to_string(),
+            detail: if exists { "written by up".into() } else { "not written yet; run `dsql-deploy up`".into() },
+        });
+    }
+    Ok(StatusReport { workdir: workdir.root().display().to_string(), components })
+}
+
+/// The emulator and its private PostgreSQL (the local target).
+fn emulator_components(instance: &Instance, components: &mut Vec<Component>) -> Result<(), Error> {
     match instance.status()? {
         Status::Running(info) => {
             components.push(Component {
@@ -96,45 +152,5 @@ pub fn status(config: &Config, workdir: &Workdir, schema_version: Result<Option<
             });
         }
     }
-    let expected = up.as_ref().map(|s| s.schema_version.clone());
-    components.push(match (schema_version, expected) {
-        (Ok(Some(v)), Some(want)) if v == want => Component {
-            name: "schema".into(),
-            state: ComponentState::Ok,
-            endpoint: config.schema.database.clone(),
-            detail: format!("version {v}"),
-        },
-        (Ok(Some(v)), want) => Component {
-            name: "schema".into(),
-            state: ComponentState::Degraded,
-            endpoint: config.schema.database.clone(),
-            detail: format!("version {v}, expected {}; run `dsql-deploy up`", want.unwrap_or_else(|| "the newest".into())),
-        },
-        (Ok(None), _) => Component {
-            name: "schema".into(),
-            state: ComponentState::Missing,
-            endpoint: config.schema.database.clone(),
-            detail: "not installed; run `dsql-deploy up`".into(),
-        },
-        (Err(reason), _) => Component {
-            name: "schema".into(),
-            state: ComponentState::Down,
-            endpoint: config.schema.database.clone(),
-            detail: reason,
-        },
-    });
-    for (name, path) in [
-        ("temporal-config", workdir.temporal_config()),
-        (".env", workdir.env_file()),
-        ("compose-override", workdir.compose_override()),
-    ] {
-        let exists = path.is_file();
-        components.push(Component {
-            name: name.into(),
-            state: if exists { ComponentState::Ok } else { ComponentState::Missing },
-            endpoint: path.display().to_string(),
-            detail: if exists { "written by up".into() } else { "not written yet; run `dsql-deploy up`".into() },
-        });
-    }
-    Ok(StatusReport { workdir: workdir.root().display().to_string(), components })
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! `dsql-deploy verify` (also `doctor persistence`): replay Temporal's
 //! persistence operations against a target and report each.
 
+use std::net::ToSocketAddrs;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -118,20 +119,29 @@ fn explicit_target(args: &Args, host: &str, config: &Config) -> anyhow::Result<V
     Ok(VerifyOptions { connect, temporal_database: args.db.clone().unwrap_or_else(|| config.schema.database.clone()) })
 }
 
-/// The emulator `up` set up, with its configured (test) credentials.
+/// The target `up` set up. The emulator takes tokens signed with its
+/// configured (test) keys; a real cluster gets the standard AWS chain. When
+/// `up` connected through another address than the endpoint's name (the
+/// emulator's 127.0.0.1, or `--connect-host`), connect there while TLS and
+/// the token still use the name.
 pub fn local_target(config: &Config, state: &UpState) -> VerifyOptions {
     let ep = &state.endpoint;
     let mut connect = pgconn::ConnectOptions::new(ep.hostname.clone(), ep.port, ep.user.clone(), "postgres");
     connect.auth = pgconn::Auth::Iam { region: ep.region.clone() };
     connect.ca_file = ep.ca_file.clone();
     connect.max_attempts = 2;
-    connect.credentials = Some(SharedCredentialsProvider::new(Credentials::new(
-        config.emulator.access_key_id.clone(),
-        config.emulator.secret_access_key.clone(),
-        None,
-        None,
-        "dsql-deploy-emulator",
-    )));
+    if ep.host != ep.hostname {
+        connect.hostaddr = (ep.host.as_str(), ep.port).to_socket_addrs().ok().and_then(|mut a| a.next()).map(|a| a.ip());
+    }
+    if state.target == "local" {
+        connect.credentials = Some(SharedCredentialsProvider::new(Credentials::new(
+            config.emulator.access_key_id.clone(),
+            config.emulator.secret_access_key.clone(),
+            None,
+            None,
+            "dsql-deploy-emulator",
+        )));
+    }
     VerifyOptions { connect, temporal_database: state.database.clone() }
 }
 
