@@ -49,6 +49,11 @@ pub enum Decision {
     Forward,
     /// Send this SQL instead (same parameter types for a Parse).
     Rewrite(String),
+    /// Send `sql` instead and answer its CommandComplete with `tag` (the
+    /// tag of the client's statement, e.g. `CREATE INDEX` for a statement
+    /// run as a function call). For a Parse, every Execute of a portal
+    /// bound to this statement gets the tag.
+    RewriteWithTag { sql: String, tag: String },
     /// Fail the statement with these fields (severity ERROR), see module doc.
     Refuse(ErrorFields),
     /// Send these fields as FATAL and close the session.

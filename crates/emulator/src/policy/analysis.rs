@@ -16,9 +16,12 @@ pub enum Verdict {
     Forward { kind: Kind },
     /// DSQL refuses it with this error.
     Refuse(ErrorFields),
-    /// DSQL syntax PostgreSQL lacks (`… ASYNC`, PostgreSQL 16's column
-    /// `STORAGE`): run this instead.
+    /// DSQL syntax PostgreSQL lacks (PostgreSQL 16's column `STORAGE`):
+    /// run this instead.
     Rewrite(String),
+    /// `… ASYNC` DDL: run `sql` (a function call returning the `job_id`
+    /// row) and answer with DSQL's command tag `tag`.
+    RewriteWithTag { sql: String, tag: &'static str },
     /// `ALTER TABLE t DROP COLUMN c`: DSQL refuses it for a primary-key
     /// column, which only the catalog can tell (checked per execution).
     DropColumn { table: String, column: String },
@@ -66,16 +69,18 @@ pub fn judge(sql: &str) -> Verdict {
     match stmt.async_ddl.as_ref().map(|a| a.form) {
         Some(AsyncForm::Index) => {
             let text = dialect::postgres_text(sql, stmt);
-            Verdict::Rewrite(format!(
+            let sql = format!(
                 "SELECT sys.__create_index_async({}, {}) AS job_id",
                 literal(&text),
                 index_name(&text).map(|n| literal(&n)).unwrap_or_else(|| "NULL".into())
-            ))
+            );
+            Verdict::RewriteWithTag { sql, tag: "CREATE INDEX" }
         }
         Some(AsyncForm::AlterTable) => {
             let text = dialect::postgres_text(sql, stmt);
             let table = text.split_whitespace().nth(2).unwrap_or("").to_string();
-            Verdict::Rewrite(format!("SELECT sys.__alter_table_async({}, {}) AS job_id", literal(&text), literal(&table)))
+            let sql = format!("SELECT sys.__alter_table_async({}, {}) AS job_id", literal(&text), literal(&table));
+            Verdict::RewriteWithTag { sql, tag: "ALTER TABLE" }
         }
         None if stmt.kind == Kind::Ddl => ddl_verdict(sql),
         None => Verdict::Forward { kind: stmt.kind },

@@ -37,7 +37,9 @@
 //!   fails the transaction.
 //! - **`CREATE [UNIQUE] INDEX ASYNC` / `ALTER TABLE ASYNC`**: rewritten to
 //!   `sys.__create_index_async(...)`, which builds the index, records a
-//!   completed job in `sys.jobs` and returns its `job_id` row.
+//!   completed job in `sys.jobs` and returns its `job_id` row; the proxy
+//!   answers it with DSQL's tag (`CREATE INDEX` / `ALTER TABLE`) rather
+//!   than the function call's `SELECT 1`.
 //! - **Connection lifetime**: a proxy deadline closes the session.
 
 pub mod analysis;
@@ -119,7 +121,7 @@ impl SessionPolicy for EnforceSession {
         let verdict = self.cache.verdict(stmt.sql);
         let kind = match verdict.as_ref() {
             Verdict::Forward { kind } => *kind,
-            Verdict::Rewrite(_) | Verdict::DropColumn { .. } => Kind::Ddl,
+            Verdict::Rewrite(_) | Verdict::RewriteWithTag { .. } | Verdict::DropColumn { .. } => Kind::Ddl,
             Verdict::Refuse(_) => Kind::Unknown,
         };
         self.last_kind = kind;
@@ -134,6 +136,7 @@ impl SessionPolicy for EnforceSession {
             Verdict::Forward { .. } => Decision::Forward,
             Verdict::Refuse(fields) => Decision::Refuse(fields.clone()),
             Verdict::Rewrite(sql) => Decision::Rewrite(sql.clone()),
+            Verdict::RewriteWithTag { sql, tag } => Decision::RewriteWithTag { sql: sql.clone(), tag: (*tag).to_string() },
             Verdict::DropColumn { table, column } => {
                 if self.is_primary_key_column(table, column).await {
                     Decision::Refuse(ErrorFields::error("0A000", format!("cannot drop primary key column {column}")))

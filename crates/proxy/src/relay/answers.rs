@@ -24,6 +24,10 @@ impl<P: SessionPolicy> Relay<'_, P> {
             let internal = matches!(self.expect.front(), Some(Expect::Abort));
             let holding = matches!(self.expect.front(), Some(Expect::Client(Some(_))));
             let tag = self.up_in[0];
+            if matches!(tag, b'I' | b's') && !internal {
+                // Ends a statement like CommandComplete: consumes its tag slot.
+                self.tags.answered(self.sync_points_done + 1);
+            }
             if !matches!(tag, b'Z' | b'S' | b'N' | b'A' | b'C' | b'E') {
                 // Hot path (DataRow, RowDescription, ParseComplete, …): copy, no split.
                 if !internal && !self.suppress {
@@ -66,6 +70,7 @@ impl<P: SessionPolicy> Relay<'_, P> {
             Some(Expect::Client(Some(request))) if self.try_retry(status, &request) => {
                 self.sync_points_done += 1;
                 self.refusals.completed(self.sync_points_done);
+                self.tags.completed(self.sync_points_done);
                 self.state.ready(status);
                 let attempt = request.attempt + 1;
                 let delay = self.retry.pending.take().map(|(at, _)| at).unwrap_or_else(std::time::Instant::now);
@@ -77,6 +82,7 @@ impl<P: SessionPolicy> Relay<'_, P> {
                 self.retry.held_error = None;
                 self.sync_points_done += 1;
                 self.refusals.completed(self.sync_points_done);
+                self.tags.completed(self.sync_points_done);
                 let abort = std::mem::take(&mut self.suppress) && status == TxStatus::InTransaction;
                 if abort && self.expect.is_empty() && !self.unsynced {
                     // Make the upstream transaction fail like the client was told it did.
@@ -135,10 +141,14 @@ impl<P: SessionPolicy> Relay<'_, P> {
             self.to_client.extend_from_slice(frame);
             return;
         };
-        let tag = CommandTag::parse(tag);
+        let replaced = self.tags.answered(self.sync_points_done + 1);
+        let tag = CommandTag::parse(replaced.as_deref().unwrap_or(tag));
         self.state.command_completed(&tag);
         match self.policy.on_command_complete(&tag, &self.state) {
-            None => self.out().extend_from_slice(frame),
+            None => match &replaced {
+                Some(text) => Backend::CommandComplete(text.clone()).encode(self.out()),
+                None => self.out().extend_from_slice(frame),
+            },
             Some(error) => {
                 inc(&self.metrics.command_complete_errors_total);
                 Backend::ErrorResponse(error).encode(self.out());

@@ -30,6 +30,9 @@ use crate::split::split_statements;
 use crate::state::SessionState;
 
 mod answers;
+mod tags;
+
+use tags::TagOverrides;
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -72,6 +75,8 @@ pub(crate) struct Relay<'m, P> {
     deadline: Option<Deadline>,
     upstream_fatal: bool,
     retry: Retry,
+    /// CommandComplete tags to replace (rewrites with a tag).
+    tags: TagOverrides,
     /// ParameterStatus changes seen (applied to the pooled connection afterwards).
     pub param_updates: Vec<(String, String)>,
 }
@@ -103,6 +108,7 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
             deadline: None,
             upstream_fatal: false,
             retry: Retry::new(false),
+            tags: TagOverrides::default(),
             param_updates: Vec::new(),
         }
     }
@@ -224,6 +230,9 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
                 }
                 b'F' => self.forward_client(len),
                 b'B' | b'D' | b'E' | b'C' | b'H' => {
+                    if self.tags.tracking() {
+                        self.track_tags(tag, len);
+                    }
                     self.forward_client(len);
                     self.unsynced = true;
                 }
@@ -244,6 +253,24 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
         }
     }
 
+    /// Follows Bind/Execute of statements whose tag is overridden.
+    fn track_tags(&mut self, tag: u8, len: usize) {
+        let frame = &self.client_in[..len];
+        match tag {
+            b'B' => {
+                if let Some((portal, statement)) = tags::bind_names(frame) {
+                    self.tags.bind(portal, statement);
+                }
+            }
+            b'E' => {
+                if let Some(portal) = tags::execute_portal(frame) {
+                    self.tags.execute(self.sync_points_sent + 1, portal);
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn forward_client(&mut self, len: usize) {
         self.to_up.extend_from_slice(&self.client_in[..len]);
         self.client_in.advance(len);
@@ -261,7 +288,7 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
         self.state.statement_sent();
         let d = self.policy.on_statement(Statement { sql, source }, &self.state).await;
         match &d {
-            Decision::Rewrite(_) => inc(&self.metrics.statements_rewritten_total),
+            Decision::Rewrite(_) | Decision::RewriteWithTag { .. } => inc(&self.metrics.statements_rewritten_total),
             Decision::Refuse(_) => inc(&self.metrics.statements_refused_total),
             _ => {}
         }
@@ -277,6 +304,7 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
         let count = statements.len();
         // Hot path: one statement, forwarded as the original bytes.
         let mut parts: Vec<Option<String>> = Vec::new();
+        let mut tags: Vec<Option<String>> = Vec::new();
         let mut refused = None;
         for (index, stmt) in statements.iter().enumerate() {
             match self.judge(stmt, StatementSource::Simple { index, count }).await {
@@ -288,6 +316,12 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
                 Decision::Rewrite(sql) => {
                     parts.resize(index, None);
                     parts.push(Some(sql));
+                }
+                Decision::RewriteWithTag { sql, tag } => {
+                    parts.resize(index, None);
+                    parts.push(Some(sql));
+                    tags.resize(index, None);
+                    tags.push(Some(tag));
                 }
                 Decision::Refuse(fields) => {
                     refused = Some((index, fields));
@@ -302,6 +336,10 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
         if refused.is_none() && parts.is_empty() {
             self.to_up.extend_from_slice(&frame);
             return Ok(());
+        }
+        if !tags.is_empty() {
+            tags.resize(count, None);
+            self.tags.query(self.sync_points_sent + 1, tags);
         }
         // Statements before a refusal run; those after it never would.
         let kept = refused.as_ref().map_or(count, |(index, _)| *index);
@@ -329,9 +367,18 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
         let source = StatementSource::Parse { name: &parse.name, param_types: &parse.param_types };
         let query = parse.query.trim().trim_end_matches(';').trim_end();
         let decision = self.judge(query, source).await;
+        if self.tags.tracking() || matches!(decision, Decision::RewriteWithTag { .. }) {
+            let tag = match &decision {
+                Decision::RewriteWithTag { tag, .. } => Some(tag.clone()),
+                _ => None,
+            };
+            self.tags.parse(&parse.name, tag);
+        }
         match decision {
             Decision::Forward => self.to_up.extend_from_slice(&frame),
-            Decision::Rewrite(sql) => Frontend::Parse(wire::frontend::Parse { query: sql, ..parse }).encode(&mut self.to_up),
+            Decision::Rewrite(sql) | Decision::RewriteWithTag { sql, .. } => {
+                Frontend::Parse(wire::frontend::Parse { query: sql, ..parse }).encode(&mut self.to_up)
+            }
             Decision::Refuse(fields) => {
                 self.retry.ineligible();
                 let sql = self.refusals.add(self.sync_points_sent + 1, fields);
