@@ -99,6 +99,12 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 curl -sf "http://127.0.0.1:$METRICS_PORT/readyz" >/dev/null || { echo "error: gateway not ready"; cat "$WORK/gateway.out"; exit 1; }
+# Let the reservoir warm up to its target (64) before measuring.
+for _ in $(seq 1 300); do
+  idle="$(curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" | awk '/^dsql_gateway_reservoir_idle / { print $2 }')"
+  [[ "${idle:-0}" -ge 64 ]] && break
+  sleep 0.2
+done
 
 if [[ -n "${HOLD:-}" ]]; then # debugging: keep the set-up running
   echo "HOLD: pg $PG_PORT pgbouncer $BOUNCER_PORT gateway $GW_PORT metrics $METRICS_PORT work $WORK"; sleep "$HOLD"
