@@ -59,15 +59,24 @@ emulated() {
     pgbench -h "$HOSTNAME_" -p "$PORT" -U admin "$@" postgres
 }
 tps() { awk '/^tps = / { print $3; exit }'; }
+txns() { awk '/^number of transactions actually processed:/ { print $NF; exit }'; }
+# CPU time (utime+stime, clock ticks) of the emulator process: its cost per
+# transaction does not depend on how loaded the machine is, unlike TPS.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$EMU_PID/stat"; }
+TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
 
 echo "binary:   $BIN"
 echo "server:   $(PGPASSWORD="$INTERNAL_PW" psql -XAtq -h 127.0.0.1 -p "$PG_PORT" -U postgres postgres -c 'SHOW server_version') on 127.0.0.1:$PG_PORT; emulator on 127.0.0.1:$PORT (TLS, IAM token)"
 echo "workload: pgbench -S -c $CLIENTS -j 2 -T $DURATION, scale $SCALE"
-printf '%-10s %14s %14s %8s\n' protocol "direct TPS" "emulator TPS" ratio
+printf '%-10s %14s %14s %8s %18s\n' protocol "direct TPS" "emulator TPS" ratio "emulator CPU/txn"
 for mode in simple prepared; do
   d="$(direct -n -S -c "$CLIENTS" -j 2 -T "$DURATION" -M "$mode" 2>/dev/null | tps)"
-  e="$(emulated -n -S -c "$CLIENTS" -j 2 -T "$DURATION" -M "$mode" 2>/dev/null | tps)"
-  printf '%-10s %14.0f %14.0f %7.2fx\n' "$mode" "$d" "$e" "$(python3 -c "print($e / $d)")"
+  c0="$(cpu_ticks)"
+  out="$(emulated -n -S -c "$CLIENTS" -j 2 -T "$DURATION" -M "$mode" 2>/dev/null)"
+  c1="$(cpu_ticks)"
+  e="$(tps <<<"$out")"; n="$(txns <<<"$out")"
+  printf '%-10s %14.0f %14.0f %7.2fx %15s us\n' "$mode" "$d" "$e" "$(python3 -c "print($e / $d)")" \
+    "$(( (c1 - c0) * TICK_US / (n > 0 ? n : 1) ))"
 done
 
 # Memory per idle client connection: emulator RSS before vs with IDLE open

@@ -34,25 +34,100 @@ const CAPACITY: usize = 20_000;
 /// Shared by every session of one emulator.
 #[derive(Default)]
 pub struct AnalysisCache {
-    map: Mutex<HashMap<String, Arc<Verdict>>>,
+    maps: Mutex<Maps>,
+}
+
+#[derive(Default)]
+struct Maps {
+    /// Verdicts by exact statement text.
+    exact: HashMap<String, Arc<Verdict>>,
+    /// Verdicts of queries and DML by *shape* (numeric literals blanked,
+    /// see [`shape`]): a client that inlines numbers (`… WHERE aid = 4711`,
+    /// pgbench's simple protocol) sends a new text every time, and would
+    /// otherwise pay a full analysis per statement.
+    shapes: HashMap<String, Arc<Verdict>>,
 }
 
 impl AnalysisCache {
     pub fn verdict(&self, sql: &str) -> Arc<Verdict> {
-        if let Ok(map) = self.map.lock() {
-            if let Some(v) = map.get(sql) {
+        let shape = shape(sql);
+        if let Ok(maps) = self.maps.lock() {
+            let hit = match &shape {
+                Some(key) => maps.shapes.get(key.as_str()).or_else(|| maps.exact.get(sql)),
+                None => maps.exact.get(sql),
+            };
+            if let Some(v) = hit {
                 return v.clone();
             }
         }
         let verdict = Arc::new(judge(sql));
-        if let Ok(mut map) = self.map.lock() {
+        if let Ok(mut maps) = self.maps.lock() {
+            // Only a query's or DML's verdict is the same for every value
+            // of its numbers: DSQL's rules look at keywords, names and
+            // types, never at a number in a query (DDL is cached exactly:
+            // e.g. `CACHE 1` vs `CACHE 2` of a sequence differ).
+            let by_shape = matches!(verdict.as_ref(), Verdict::Forward { kind: Kind::Query | Kind::Dml });
+            let (map, key) = match shape {
+                Some(key) if by_shape => (&mut maps.shapes, key),
+                _ => (&mut maps.exact, sql.to_string()),
+            };
             if map.len() >= CAPACITY {
                 map.clear();
             }
-            map.insert(sql.to_string(), verdict.clone());
+            map.insert(key, verdict.clone());
         }
         verdict
     }
+}
+
+/// `sql` with each numeric literal replaced by `0`, or `None` when it has
+/// none or has anything that makes finding them harder than a byte scan
+/// (quotes, dollar signs, comments, a number glued to a word): such texts
+/// are cached exactly.
+fn shape(sql: &str) -> Option<String> {
+    let b = sql.as_bytes();
+    if !b.iter().any(u8::is_ascii_digit)
+        || b.iter().any(|c| matches!(c, b'\'' | b'"' | b'$' | b'\\'))
+        || sql.contains("--")
+        || sql.contains("/*")
+    {
+        return None;
+    }
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut out = String::with_capacity(sql.len());
+    let mut i = 0;
+    let mut replaced = false;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_digit() && (i == 0 || !(ident(b[i - 1]) || b[i - 1] == b'.')) {
+            let mut j = i;
+            while j < b.len() && (b[j].is_ascii_digit() || b[j] == b'.') {
+                j += 1;
+            }
+            if j < b.len() && ident(b[j]) {
+                // `1e5`, `0x1F`, `1abc`: leave the whole text to exact caching.
+                return None;
+            }
+            out.push('0');
+            replaced = true;
+            i = j;
+        } else {
+            let start = i;
+            i += 1;
+            while i < b.len() && !b[i].is_ascii_digit() {
+                i += 1;
+            }
+            // Digits inside a word stay (`t1`, `col_2`): copy them with the word.
+            while i < b.len() && b[i].is_ascii_digit() && ident(b[i - 1]) {
+                i += 1;
+                while i < b.len() && !b[i].is_ascii_digit() {
+                    i += 1;
+                }
+            }
+            out.push_str(&sql[start..i]);
+        }
+    }
+    replaced.then_some(out)
 }
 
 /// Analyses one statement (the proxy hands statements one at a time).
@@ -157,6 +232,35 @@ mod tests {
         let Verdict::Rewrite(sql) = ddl_verdict("ALTER TABLE t ADD COLUMN d text STORAGE PLAIN") else { panic!() };
         assert_eq!(sql, "ALTER TABLE t ADD COLUMN d text, ALTER COLUMN d SET STORAGE PLAIN");
         assert!(matches!(ddl_verdict("ALTER TABLE t ADD COLUMN d text"), Verdict::Forward { .. }));
+    }
+
+    #[test]
+    fn shapes_blank_numbers_only_where_that_is_safe() {
+        assert_eq!(
+            shape("SELECT abalance FROM pgbench_accounts WHERE aid = 4711").as_deref(),
+            Some("SELECT abalance FROM pgbench_accounts WHERE aid = 0")
+        );
+        assert_eq!(shape("select t1.c2 from t1 where x in (1, 22.5) limit 3").as_deref(), Some("select t1.c2 from t1 where x in (0, 0) limit 0"));
+        assert_eq!(shape("select a from t"), None);
+        assert_eq!(shape("select 'x1' from t where a = 1"), None);
+        assert_eq!(shape("select 1 -- 2"), None);
+        assert_eq!(shape("select 1e5"), None);
+        assert_eq!(shape("select $1::int + 2"), None);
+    }
+
+    #[test]
+    fn queries_share_a_verdict_by_shape_but_ddl_does_not() {
+        let cache = AnalysisCache::default();
+        let a = cache.verdict("SELECT abalance FROM pgbench_accounts WHERE aid = 1");
+        let b = cache.verdict("SELECT abalance FROM pgbench_accounts WHERE aid = 2");
+        assert!(Arc::ptr_eq(&a, &b), "same shape, one analysis");
+        assert!(matches!(b.as_ref(), Verdict::Forward { kind: Kind::Query }));
+        let maps = cache.maps.lock().unwrap();
+        assert_eq!((maps.shapes.len(), maps.exact.len()), (1, 0));
+        drop(maps);
+        cache.verdict("CREATE SEQUENCE s CACHE 1");
+        cache.verdict("CREATE SEQUENCE s CACHE 2");
+        assert_eq!(cache.maps.lock().unwrap().exact.len(), 2);
     }
 
     #[test]

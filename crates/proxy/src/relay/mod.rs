@@ -134,12 +134,24 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
         self.deadline = self.policy.deadline(&self.state);
         self.retry = Retry::new(self.policy.retries_enabled());
         let (mut flush_client, mut flush_up) = (false, false);
+        // One timer for the session deadline, re-armed only when the deadline
+        // moves: a fresh `sleep_until` per loop turn would register and
+        // cancel a timer entry several times per request.
+        let deadline_timer = tokio::time::sleep_until(tokio::time::Instant::now());
+        tokio::pin!(deadline_timer);
+        let mut armed: Option<std::time::Instant> = None;
         loop {
             ensure_room(&mut self.client_in, self.max_len);
             ensure_room(&mut self.up_in, self.max_len);
             let read_client = self.to_up.len() < self.max_buffered;
             let read_up = self.to_client.len() < self.max_buffered;
-            let deadline = self.deadline.as_ref().map(|d| tokio::time::Instant::from_std(d.at));
+            let deadline = self.deadline.as_ref().map(|d| d.at);
+            if deadline != armed {
+                if let Some(at) = deadline {
+                    deadline_timer.as_mut().reset(tokio::time::Instant::from_std(at));
+                }
+                armed = deadline;
+            }
             let retry_at = self.retry.retry_at();
             tokio::select! {
                 r = client_r.read_buf(&mut self.client_in), if read_client => match r {
@@ -182,7 +194,7 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
                         return end;
                     }
                 },
-                _ = sleep_until(deadline), if deadline.is_some() => {
+                _ = &mut deadline_timer, if armed.is_some() => {
                     inc(&self.metrics.deadline_terminations_total);
                     let error = self.deadline.take().map(|d| d.error).unwrap_or_default();
                     return End::Terminated(error);
