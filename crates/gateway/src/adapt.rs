@@ -18,11 +18,13 @@
 //! statement — parameters, `OF t`, `NOWAIT`, `SKIP LOCKED` — is untouched.
 //!
 //! # Serialization failures (40001)
-//! Counted by SQLSTATE and passed to the client unchanged. Retrying a
-//! failed autocommit statement inside the gateway is planned (see
-//! docs/gateway.md); inside an explicit transaction errors must always go
-//! to the client unchanged, because only the client can replay the
-//! transaction's earlier statements.
+//! Counted by SQLSTATE. An autocommit statement (the session was idle, one
+//! statement, nothing of its answer sent yet — the proxy's eligibility rule)
+//! that fails with 40001 committed nothing, so re-sending it is what the
+//! client would do itself: the gateway retries it up to
+//! `occ_retry_attempts` times with jittered exponential backoff. Inside an
+//! explicit transaction errors always go to the client unchanged, because
+//! only the client can replay the transaction's earlier statements.
 //!
 //! # Lifetime
 //! A session ends (FATAL 57P01, as a server shutting the session down)
@@ -31,6 +33,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
 
 use dsql::dialect::Lock;
 use proxy::{Deadline, Decision, Policy, SessionPolicy, SessionState, Statement};
@@ -48,12 +51,28 @@ pub use lockscan::rewrite_locks;
 pub struct AdaptRules {
     pub for_share_to_for_update: bool,
     pub for_no_key_update_to_for_update: bool,
+    /// Retries of a failed autocommit statement on 40001 (0 = pass it on).
+    pub occ_retry_attempts: u32,
 }
 
 impl Default for AdaptRules {
     fn default() -> Self {
-        AdaptRules { for_share_to_for_update: true, for_no_key_update_to_for_update: true }
+        AdaptRules { for_share_to_for_update: true, for_no_key_update_to_for_update: true, occ_retry_attempts: 3 }
     }
+}
+
+/// First retry delay after a 40001, doubled per attempt (AWS connectors' guidance).
+const OCC_RETRY_BASE: Duration = Duration::from_millis(100);
+/// Longest delay between two attempts.
+const OCC_RETRY_CAP: Duration = Duration::from_secs(5);
+
+/// Delay before retry `attempt` (1-based): exponential, capped, with "full
+/// jitter" in its upper half so retrying clients spread out instead of
+/// colliding again.
+pub fn occ_backoff(attempt: u32) -> Duration {
+    let exp = OCC_RETRY_BASE.saturating_mul(1u32 << attempt.saturating_sub(1).min(16)).min(OCC_RETRY_CAP);
+    let half = exp / 2;
+    half + half.mul_f64(rand::random::<f64>())
 }
 
 /// The gateway's [`Policy`].
@@ -113,6 +132,18 @@ impl SessionPolicy for AdaptPolicy {
         if code == "40001" {
             inc(&self.metrics.occ_conflicts_total);
         }
+    }
+
+    fn retries_enabled(&self) -> bool {
+        self.rules.occ_retry_attempts > 0
+    }
+
+    fn retry_after(&mut self, error: &ErrorFields, attempt: u32, _state: &SessionState) -> Option<Duration> {
+        if error.sqlstate() != "40001" || attempt > self.rules.occ_retry_attempts {
+            return None;
+        }
+        inc(&self.metrics.occ_retries_total);
+        Some(occ_backoff(attempt))
     }
 
     fn deadline(&mut self, state: &SessionState) -> Option<Deadline> {

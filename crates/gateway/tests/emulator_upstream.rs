@@ -107,3 +107,39 @@ async fn a_bad_credential_is_reported_clearly_and_readyz_says_not_ready() {
     assert!(body.contains("not ready"));
     assert!(gw.metrics().errors_for(&code) >= 1);
 }
+
+/// An autocommit statement that loses a write conflict (40001) committed
+/// nothing, so the gateway re-sends it; inside an explicit transaction the
+/// client gets the 40001 itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autocommit_occ_conflicts_are_retried_but_not_inside_a_transaction() {
+    let emu = emulator().await;
+    let gw = start(emu.settings(&emu.config.secret_access_key)).await;
+    let c = client(&gw, "admin", None).await.expect("session through the gateway");
+    c.batch_execute("CREATE TABLE counters (id int PRIMARY KEY, v int)").await.expect("ddl");
+    c.batch_execute("INSERT INTO counters VALUES (1, 0)").await.expect("insert");
+
+    // Another session holds a write to the row and commits a little later.
+    let other = Arc::new(emu_direct(&emu).await);
+    other.batch_execute("BEGIN; UPDATE counters SET v = 1 WHERE id = 1").await.expect("other writer");
+    let committer = {
+        let other = other.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            other.batch_execute("COMMIT").await.expect("other commits");
+        })
+    };
+    c.execute("UPDATE counters SET v = v + 10 WHERE id = 1", &[]).await.expect("retried until the other committed");
+    committer.await.expect("committer");
+    let v: i32 = c.query_one("SELECT v FROM counters WHERE id = 1", &[]).await.expect("read").get(0);
+    assert_eq!(v, 11, "the retry ran after the other transaction's commit, on its value");
+    assert!(gw.metrics().occ_retries_total.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+
+    // Inside BEGIN … the conflict is the client's to handle.
+    other.batch_execute("BEGIN; UPDATE counters SET v = 2 WHERE id = 1").await.expect("other writer again");
+    c.batch_execute("BEGIN").await.expect("begin");
+    let err = c.execute("UPDATE counters SET v = v + 10 WHERE id = 1", &[]).await.expect_err("conflict reaches the client");
+    assert_eq!(code_of(&err).0, "40001");
+    c.batch_execute("ROLLBACK").await.expect("rollback");
+    other.batch_execute("ROLLBACK").await.expect("other rollback");
+}

@@ -239,6 +239,7 @@ async fn settings(args: &Args, cfg: &GatewayConfig, project_region: &str) -> any
         rules: AdaptRules {
             for_share_to_for_update: cfg.rewrite_for_share,
             for_no_key_update_to_for_update: cfg.rewrite_for_no_key_update,
+            occ_retry_attempts: cfg.occ_retry_attempts,
         },
         connect_timeout: Duration::from_secs(10),
     })

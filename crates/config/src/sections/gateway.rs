@@ -49,6 +49,8 @@ pub struct GatewayConfig {
     /// Adapt rules.
     pub rewrite_for_share: bool,
     pub rewrite_for_no_key_update: bool,
+    /// Retries of an autocommit statement that failed with 40001 (0 = off).
+    pub occ_retry_attempts: u32,
     /// SCRAM-SHA-256 users for `client_auth = "scram"`.
     pub users: Vec<GatewayUser>,
 }
@@ -90,6 +92,7 @@ impl Default for GatewayConfig {
             rate_share: 1,
             rewrite_for_share: true,
             rewrite_for_no_key_update: true,
+            occ_retry_attempts: 3,
             users: Vec::new(),
         }
     }

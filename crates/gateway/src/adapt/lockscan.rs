@@ -177,7 +177,7 @@ mod tests {
 
     #[test]
     fn rules_can_be_switched_off_separately() {
-        let only_share = AdaptRules { for_share_to_for_update: true, for_no_key_update_to_for_update: false };
+        let only_share = AdaptRules { for_no_key_update_to_for_update: false, ..AdaptRules::default() };
         let (text, counts) = rewrite_locks("SELECT 1 FROM a FOR NO KEY UPDATE OF a FOR SHARE OF b", only_share);
         assert_eq!(text, "SELECT 1 FROM a FOR NO KEY UPDATE OF a FOR UPDATE OF b");
         assert_eq!(counts, RewriteCounts { for_share: 1, for_no_key_update: 0 });
