@@ -25,8 +25,9 @@ fn doctor_json(args: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
         cmd.env(k, v);
     }
     let out = cmd.output().unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("not JSON ({e}): {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    });
     (out.status.code().unwrap(), report)
 }
 
@@ -53,11 +54,33 @@ fn expect(report: &Value, expected: &[(&str, &str)]) {
 fn password_server_without_tls_passes_every_step() {
     let pg = TestPostgres::start_with_password("doc-pw");
     let port = pg.port.to_string();
-    let args = ["--endpoint", "127.0.0.1", "--port", &port, "--user", "postgres", "--sslmode", "disable", "--password-env", "DOC_PW"];
+    let args = [
+        "--endpoint",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--user",
+        "postgres",
+        "--sslmode",
+        "disable",
+        "--password-env",
+        "DOC_PW",
+    ];
     let (code, report) = doctor_json(&args, &[("DOC_PW", "doc-pw")]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["ok"], true);
-    expect(&report, &[("dns", "OK"), ("tcp", "OK"), ("tls", "SKIP"), ("token", "SKIP"), ("login", "OK"), ("query", "OK"), ("latency", "OK")]);
+    expect(
+        &report,
+        &[
+            ("dns", "OK"),
+            ("tcp", "OK"),
+            ("tls", "SKIP"),
+            ("token", "SKIP"),
+            ("login", "OK"),
+            ("query", "OK"),
+            ("latency", "OK"),
+        ],
+    );
     assert!(step(&report, "latency")["detail"].as_str().unwrap().contains("p50"));
     assert!(step(&report, "login")["detail"].as_str().unwrap().contains("server_version 15"));
 
@@ -75,10 +98,32 @@ fn password_server_without_tls_passes_every_step() {
 fn wrong_password_fails_login_and_skips_the_rest() {
     let pg = TestPostgres::start_with_password("right");
     let port = pg.port.to_string();
-    let args = ["--endpoint", "127.0.0.1", "--port", &port, "--user", "postgres", "--sslmode", "disable", "--password-env", "DOC_PW"];
+    let args = [
+        "--endpoint",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--user",
+        "postgres",
+        "--sslmode",
+        "disable",
+        "--password-env",
+        "DOC_PW",
+    ];
     let (code, report) = doctor_json(&args, &[("DOC_PW", "wrong")]);
     assert_eq!(code, 1);
-    expect(&report, &[("dns", "OK"), ("tcp", "OK"), ("tls", "SKIP"), ("token", "SKIP"), ("login", "FAIL"), ("query", "SKIP"), ("latency", "SKIP")]);
+    expect(
+        &report,
+        &[
+            ("dns", "OK"),
+            ("tcp", "OK"),
+            ("tls", "SKIP"),
+            ("token", "SKIP"),
+            ("login", "FAIL"),
+            ("query", "SKIP"),
+            ("latency", "SKIP"),
+        ],
+    );
     let login = step(&report, "login");
     assert!(login["detail"].as_str().unwrap().contains("wrong password"), "{login}");
     assert!(login["hint"].as_str().unwrap().contains("password"), "{login}");
@@ -100,14 +145,36 @@ fn tls_server_verified_with_its_ca_and_refused_on_name_mismatch() {
 
     let (code, report) = doctor_json(&[&["--endpoint", "127.0.0.1"], &base[..]].concat(), &env);
     assert_eq!(code, 1);
-    expect(&report, &[("dns", "OK"), ("tcp", "OK"), ("tls", "FAIL"), ("token", "SKIP"), ("login", "SKIP"), ("query", "SKIP"), ("latency", "SKIP")]);
+    expect(
+        &report,
+        &[
+            ("dns", "OK"),
+            ("tcp", "OK"),
+            ("tls", "FAIL"),
+            ("token", "SKIP"),
+            ("login", "SKIP"),
+            ("query", "SKIP"),
+            ("latency", "SKIP"),
+        ],
+    );
     let tls = step(&report, "tls");
     assert!(tls["detail"].as_str().unwrap().contains("not valid for host name 127.0.0.1"), "{tls}");
     assert!(tls["hint"].as_str().unwrap().contains("verify-ca"), "{tls}");
 
     // Wrong CA: the hint points at --ca-file.
     let wrong = pg.wrong_ca_file.display().to_string();
-    let args = ["--endpoint", "localhost", "--port", &port, "--user", "postgres", "--password-env", "DOC_PW", "--ca-file", &wrong];
+    let args = [
+        "--endpoint",
+        "localhost",
+        "--port",
+        &port,
+        "--user",
+        "postgres",
+        "--password-env",
+        "DOC_PW",
+        "--ca-file",
+        &wrong,
+    ];
     let (code, report) = doctor_json(&args, &env);
     assert_eq!(code, 1);
     assert_eq!(step(&report, "tls")["status"], "FAIL");
@@ -127,10 +194,33 @@ fn iam_token_step_shows_the_masked_key_and_login_reports_the_refusal() {
         ("AWS_EC2_METADATA_DISABLED", "true"),
         ("HOME", home_str.as_str()),
     ];
-    let args = ["--endpoint", "localhost", "--port", &port, "--user", "postgres", "--iam", "--region", "us-east-1", "--ca-file", &ca];
+    let args = [
+        "--endpoint",
+        "localhost",
+        "--port",
+        &port,
+        "--user",
+        "postgres",
+        "--iam",
+        "--region",
+        "us-east-1",
+        "--ca-file",
+        &ca,
+    ];
     let (code, report) = doctor_json(&args, &env);
     assert_eq!(code, 1);
-    expect(&report, &[("dns", "OK"), ("tcp", "OK"), ("tls", "OK"), ("token", "OK"), ("login", "FAIL"), ("query", "SKIP"), ("latency", "SKIP")]);
+    expect(
+        &report,
+        &[
+            ("dns", "OK"),
+            ("tcp", "OK"),
+            ("tls", "OK"),
+            ("token", "OK"),
+            ("login", "FAIL"),
+            ("query", "SKIP"),
+            ("latency", "SKIP"),
+        ],
+    );
     let token = step(&report, "token")["detail"].as_str().unwrap().to_string();
     assert!(token.contains("AKIA…MPLE"), "{token}");
     assert!(!token.contains("AKIAIOSFODNN7EXAMPLE"), "{token}");
@@ -162,11 +252,17 @@ fn unresolvable_host_fails_dns() {
 
 #[test]
 fn bad_input_is_refused_in_one_line() {
-    doctor().args(["--endpoint", "localhost", "--password-env", "DOC_UNSET_VAR_XYZ"]).env_remove("DOC_UNSET_VAR_XYZ")
+    doctor()
+        .args(["--endpoint", "localhost", "--password-env", "DOC_UNSET_VAR_XYZ"])
+        .env_remove("DOC_UNSET_VAR_XYZ")
         .assert()
         .code(1)
         .stderr(predicate::str::contains("DOC_UNSET_VAR_XYZ is not set"));
-    doctor().args(["--endpoint", "localhost", "--sslmode", "prefer"]).assert().code(2).stderr(predicate::str::contains("unencrypted"));
+    doctor()
+        .args(["--endpoint", "localhost", "--sslmode", "prefer"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unencrypted"));
     doctor().args(["--endpoint", "localhost", "--iam"]).assert().code(1).stderr(predicate::str::contains("--region"));
     // No endpoint and no `up` target in this directory: say both ways out.
     let empty = tempfile::tempdir().unwrap();

@@ -69,8 +69,16 @@ fn start_status_env_psql_with_token_and_stop() {
 
     // A token minted by our own `token` command with the emulator's credentials.
     let mut token = bin();
-    token.args(["token", "--endpoint", &env_value(&env, "PGHOST"), "--region", &env_value(&env, "AWS_REGION"), "--admin"]);
-    token.env("AWS_ACCESS_KEY_ID", env_value(&env, "AWS_ACCESS_KEY_ID"))
+    token.args([
+        "token",
+        "--endpoint",
+        &env_value(&env, "PGHOST"),
+        "--region",
+        &env_value(&env, "AWS_REGION"),
+        "--admin",
+    ]);
+    token
+        .env("AWS_ACCESS_KEY_ID", env_value(&env, "AWS_ACCESS_KEY_ID"))
         .env("AWS_SECRET_ACCESS_KEY", env_value(&env, "AWS_SECRET_ACCESS_KEY"))
         .env_remove("AWS_SESSION_TOKEN")
         .env_remove("AWS_PROFILE");
@@ -101,7 +109,8 @@ fn start_status_env_psql_with_token_and_stop() {
     // The same instance starts again on its existing data.
     let out = run(&["start"], &data);
     assert!(out.status.success(), "restart: {}", text(&out));
-    let out = psql.env("PGPORT", port_of(&data)).env("PGPASSWORD", &token).args(["-XAtc", "SELECT 1"]).output().unwrap();
+    let out =
+        psql.env("PGPORT", port_of(&data)).env("PGPASSWORD", &token).args(["-XAtc", "SELECT 1"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
 }
 

@@ -21,7 +21,8 @@ impl Drop for Emu {
 fn bin() -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("dsql-deploy"));
     cmd.env("DSQL_DEPLOY_EMULATOR_PORT", "0").env_remove("DSQL_DEPLOY_CONFIG");
-    for var in ["SQL_HOST", "SQL_PORT", "SQL_USER", "SQL_PASSWORD", "SQL_DATABASE", "AWS_SESSION_TOKEN", "AWS_PROFILE"] {
+    for var in ["SQL_HOST", "SQL_PORT", "SQL_USER", "SQL_PASSWORD", "SQL_DATABASE", "AWS_SESSION_TOKEN", "AWS_PROFILE"]
+    {
         cmd.env_remove(var);
     }
     cmd
@@ -76,7 +77,11 @@ impl Emu {
         for name in ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSSLMODE", "PGSSLROOTCERT"] {
             psql.env(name, self.var(name));
         }
-        let out = psql.env("PGPASSWORD", String::from_utf8_lossy(&token.stdout).trim()).args(["-XAtc", sql]).output().unwrap();
+        let out = psql
+            .env("PGPASSWORD", String::from_utf8_lossy(&token.stdout).trim())
+            .args(["-XAtc", sql])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{sql}: {}", text(&out));
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
@@ -96,7 +101,12 @@ fn temporal_dsql_schema_installs_through_the_emulator() {
     ok(&emu, &["update-schema", "-s", "dsql/v12/temporal"]);
     let tables = emu.psql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'temporal'");
     // 37 Temporal tables + schema_version + schema_update_history.
-    assert_eq!(tables, "39", "{}", emu.psql("SELECT string_agg(table_name, ' ') FROM information_schema.tables WHERE table_schema = 'temporal'"));
+    assert_eq!(
+        tables,
+        "39",
+        "{}",
+        emu.psql("SELECT string_agg(table_name, ' ') FROM information_schema.tables WHERE table_schema = 'temporal'")
+    );
     let jobs: i64 = emu.psql("SELECT count(*) FROM sys.jobs").parse().unwrap();
     assert!(jobs > 0, "ASYNC indexes are recorded as jobs");
     assert!(ok(&emu, &["update-schema", "-s", "dsql/v12/temporal"]).contains("up to date"));
@@ -121,14 +131,19 @@ fn postgresql_only_schema_fails_with_dsqls_errors() {
     write_versioned(&dir.path().join("serial"), "CREATE TABLE events (id BIGSERIAL PRIMARY KEY, body TEXT);\n");
     ok(&emu, &["--db", "pgserial", "create-database"]);
     ok(&emu, &["--db", "pgserial", "setup-schema", "-v", "0"]);
-    let out = emu.schema(&["--db", "pgserial", "update-schema", "-d", dir.path().join("serial/versioned").to_str().unwrap()]);
+    let out =
+        emu.schema(&["--db", "pgserial", "update-schema", "-d", dir.path().join("serial/versioned").to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(text(&out).contains("does not exist") && text(&out).contains("serial"), "{}", text(&out));
 
-    write_versioned(&dir.path().join("index"), "CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT);\nCREATE INDEX t_v ON t (v);\n");
+    write_versioned(
+        &dir.path().join("index"),
+        "CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT);\nCREATE INDEX t_v ON t (v);\n",
+    );
     ok(&emu, &["--db", "pgindex", "create-database"]);
     ok(&emu, &["--db", "pgindex", "setup-schema", "-v", "0"]);
-    let out = emu.schema(&["--db", "pgindex", "update-schema", "-d", dir.path().join("index/versioned").to_str().unwrap()]);
+    let out =
+        emu.schema(&["--db", "pgindex", "update-schema", "-d", dir.path().join("index/versioned").to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(text(&out).contains("unsupported mode. please use CREATE INDEX ASYNC."), "{}", text(&out));
 }

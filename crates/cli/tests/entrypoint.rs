@@ -14,7 +14,8 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         // Prints its PID and environment, and leaves a marker that it ran.
         let script = dir.path().join("report.sh");
-        std::fs::write(&script, "#!/bin/sh\necho \"pid=$$\"\necho \"args=$*\"\ntouch \"$(dirname \"$0\")/ran\"\nenv\n").unwrap();
+        std::fs::write(&script, "#!/bin/sh\necho \"pid=$$\"\necho \"args=$*\"\ntouch \"$(dirname \"$0\")/ran\"\nenv\n")
+            .unwrap();
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
         Self { dir }
     }
@@ -53,7 +54,11 @@ fn execs_the_command_in_the_same_process_with_the_exports() {
     let (pid, out) = f.run(&mut cmd, &["--service", "history"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(var(&stdout, "pid"), Some(pid.to_string().as_str()), "CMD did not replace the entrypoint process:\n{stdout}");
+    assert_eq!(
+        var(&stdout, "pid"),
+        Some(pid.to_string().as_str()),
+        "CMD did not replace the entrypoint process:\n{stdout}"
+    );
     assert_eq!(var(&stdout, "args"), Some("--service history"));
     assert_eq!(var(&stdout, "BIND_ON_IP"), Some("0.0.0.0"));
     assert_eq!(var(&stdout, "TEMPORAL_BROADCAST_ADDRESS"), Some("10.1.2.3"));

@@ -22,19 +22,52 @@ fn fails_with(args: &[&str], needle: &str) {
 
 #[test]
 fn bad_input_gets_a_clear_error() {
-    fails_with(&["--client-auth", "trust", "--listen", "0.0.0.0:0", "--cluster-endpoint", "h", "--upstream-auth", "password", "--upstream-password-env", "HOME"], "only allowed when --listen is a loopback address");
+    fails_with(
+        &[
+            "--client-auth",
+            "trust",
+            "--listen",
+            "0.0.0.0:0",
+            "--cluster-endpoint",
+            "h",
+            "--upstream-auth",
+            "password",
+            "--upstream-password-env",
+            "HOME",
+        ],
+        "only allowed when --listen is a loopback address",
+    );
     fails_with(&["--client-auth", "trust"], "pass --cluster-endpoint");
-    fails_with(&["--client-auth", "trust", "--cluster-endpoint", "h", "--upstream-auth", "password"], "--upstream-password-env");
-    fails_with(&["--client-auth", "trust", "--cluster-endpoint", "h", "--upstream-auth", "password", "--upstream-password-env", "NO_SUCH_VAR_GW"], "NO_SUCH_VAR_GW is not set");
+    fails_with(
+        &["--client-auth", "trust", "--cluster-endpoint", "h", "--upstream-auth", "password"],
+        "--upstream-password-env",
+    );
+    fails_with(
+        &[
+            "--client-auth",
+            "trust",
+            "--cluster-endpoint",
+            "h",
+            "--upstream-auth",
+            "password",
+            "--upstream-password-env",
+            "NO_SUCH_VAR_GW",
+        ],
+        "NO_SUCH_VAR_GW is not set",
+    );
     fails_with(&["--client-auth", "trust", "--cluster-endpoint", "h", "--sslmode", "prefer"], "unencrypted connection");
-    fails_with(&["--cluster-endpoint", "h", "--upstream-auth", "password", "--upstream-password-env", "HOME"], "at least one user");
+    fails_with(
+        &["--cluster-endpoint", "h", "--upstream-auth", "password", "--upstream-password-env", "HOME"],
+        "at least one user",
+    );
     // There is no way to pass a password on the command line.
     fails_with(&["--upstream-password", "x"], "unexpected argument");
 }
 
 #[test]
 fn print_verifier_reads_the_password_from_stdin() {
-    let mut child = bin().args(["gateway", "--print-verifier"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("runs");
+    let mut child =
+        bin().args(["gateway", "--print-verifier"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("runs");
     child.stdin.take().expect("stdin").write_all(b"hunter2\n").expect("write");
     let out = child.wait_with_output().expect("exits");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -64,11 +97,23 @@ fn serves_psql_over_a_password_upstream_with_a_scram_client() {
     let pg = testkit::TestPostgres::start_with_password("upstream-pw");
     let dir = tempfile::tempdir().expect("dir");
     let config = dir.path().join("dsql-deploy.toml");
-    std::fs::write(&config, "[gateway]\nreservoir_target = 2\n[[gateway.users]]\nname = \"postgres\"\npassword_env = \"GW_CLIENT_PW\"\n").expect("config");
+    std::fs::write(
+        &config,
+        "[gateway]\nreservoir_target = 2\n[[gateway.users]]\nname = \"postgres\"\npassword_env = \"GW_CLIENT_PW\"\n",
+    )
+    .expect("config");
     let child = bin()
         .arg("--config")
         .arg(&config)
-        .args(["gateway", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--cluster-endpoint", "127.0.0.1"])
+        .args([
+            "gateway",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--cluster-endpoint",
+            "127.0.0.1",
+        ])
         .args(["--upstream-port", &pg.port.to_string(), "--sslmode", "disable", "--upstream-auth", "password"])
         .args(["--upstream-password-env", "GW_UPSTREAM_PW", "--warm", "postgres@postgres"])
         .env("GW_UPSTREAM_PW", "upstream-pw")
@@ -82,7 +127,8 @@ fn serves_psql_over_a_password_upstream_with_a_scram_client() {
     let first = lines.next().expect("a line").expect("utf-8");
     let addr = first.strip_prefix("gateway listening on ").expect(&first).to_string();
     let second = lines.next().expect("a line").expect("utf-8");
-    let metrics = second.strip_prefix("metrics on http://").and_then(|s| s.strip_suffix("/metrics")).expect(&second).to_string();
+    let metrics =
+        second.strip_prefix("metrics on http://").and_then(|s| s.strip_suffix("/metrics")).expect(&second).to_string();
     let (host, port) = addr.rsplit_once(':').expect("host:port");
 
     let psql = |password: &str| {

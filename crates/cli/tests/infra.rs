@@ -13,7 +13,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
-use support::{moto_env, ModuleCopy};
+use support::{ModuleCopy, moto_env};
 
 fn fixture(name: &str) -> std::path::PathBuf {
     support::repo_root().join("terraform/tests/fixtures").join(name)
@@ -38,7 +38,12 @@ fn write_config(dir: &Path, module: &Path, root: &str, extra: &str) {
 
 fn temporal_env_of(outputs_file: &Path) -> BTreeMap<String, String> {
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(outputs_file).unwrap()).unwrap();
-    doc["temporal_env"]["value"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect()
+    doc["temporal_env"]["value"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+        .collect()
 }
 
 fn env_file_vars(path: &Path) -> BTreeMap<String, String> {
@@ -85,7 +90,11 @@ fn env_to_stdout_and_to_a_named_file() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("TEMPORAL_SQL_PLUGIN_NAME=dsql\n"));
     assert!(!dir.path().join(".env").exists(), "--stdout writes no file");
-    dsql_deploy(dir.path()).args(["infra", "env", "--env-file", "temporal.env", "--from"]).arg(&outputs).assert().success();
+    dsql_deploy(dir.path())
+        .args(["infra", "env", "--env-file", "temporal.env", "--from"])
+        .arg(&outputs)
+        .assert()
+        .success();
     assert_eq!(env_file_vars(&dir.path().join("temporal.env")), temporal_env_of(&outputs));
 }
 
@@ -124,11 +133,10 @@ fn missing_terraform_says_how_to_install_it() {
 fn missing_root_module_names_the_directory_and_the_setting() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), &dir.path().join("nowhere"), "examples/minimal", "");
-    dsql_deploy(dir.path())
-        .args(["infra", "plan"])
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains("nowhere/examples/minimal not found").and(predicate::str::contains("[infra] terraform_dir")));
+    dsql_deploy(dir.path()).args(["infra", "plan"]).assert().failure().stderr(
+        predicate::str::contains("nowhere/examples/minimal not found")
+            .and(predicate::str::contains("[infra] terraform_dir")),
+    );
 }
 
 #[test]
@@ -158,11 +166,10 @@ fn vpn_without_certificates_points_at_certs() {
     let dir = tempfile::tempdir().unwrap();
     let copy = ModuleCopy::new();
     write_config(dir.path(), &copy.module(), "examples/complete", "");
-    dsql_deploy(dir.path())
-        .args(["infra", "plan"])
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains("dsql-deploy certs acm-import-server").and(predicate::str::contains("acm-import-root")));
+    dsql_deploy(dir.path()).args(["infra", "plan"]).assert().failure().stderr(
+        predicate::str::contains("dsql-deploy certs acm-import-server")
+            .and(predicate::str::contains("acm-import-root")),
+    );
 }
 
 #[test]
@@ -181,7 +188,10 @@ fn variables_come_from_the_config_and_only_those_the_root_declares() {
     .unwrap();
     assert_eq!(vars["name"], "e2e-infra");
     assert_eq!(vars["opensearch_mode"], "serverless");
-    assert_eq!(vars["client_vpn_authentication_options"][0]["root_certificate_chain_arn"], "arn:aws:acm:us-east-1:123456789012:certificate/r");
+    assert_eq!(
+        vars["client_vpn_authentication_options"][0]["root_certificate_chain_arn"],
+        "arn:aws:acm:us-east-1:123456789012:certificate/r"
+    );
 
     write_config(dir.path(), &copy.module(), "examples/minimal", "");
     let _ = dsql_deploy(dir.path()).env("TERRAFORM", "/bin/false").args(["infra", "plan"]).output().unwrap();
@@ -217,7 +227,8 @@ fn minimal_example_applies_and_destroys_against_moto() {
     let plan = ok(run(&["infra", "plan", "--", "-out=tfplan"], &[]));
     assert!(plan.contains("aws_dsql_cluster.this[0] will be created"), "{plan}");
     ok(run(&["infra", "apply", "--auto-approve", "--", "tfplan"], &[]));
-    let identifier: String = serde_json::from_str(&ok(run(&["infra", "output", "dsql_cluster_identifier"], &[]))).unwrap();
+    let identifier: String =
+        serde_json::from_str(&ok(run(&["infra", "output", "dsql_cluster_identifier"], &[]))).unwrap();
     assert!(!identifier.is_empty());
 
     ok(run(&["infra", "env"], &[]));

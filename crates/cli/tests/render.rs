@@ -92,7 +92,8 @@ fn writes_0640_then_is_a_noop_then_needs_force_for_changes() {
     assert!(stderr(&changed).contains("--force"), "{}", stderr(&changed));
     assert_eq!(std::fs::read_to_string(f.path("config.yaml")).unwrap(), written);
 
-    let forced = f.cmd().env("TEMPORAL_HISTORY_SHARDS", "16").args(["--out", "config.yaml", "--force"]).output().unwrap();
+    let forced =
+        f.cmd().env("TEMPORAL_HISTORY_SHARDS", "16").args(["--out", "config.yaml", "--force"]).output().unwrap();
     assert!(forced.status.success(), "{}", stderr(&forced));
     assert!(std::fs::read_to_string(f.path("config.yaml")).unwrap().contains("numHistoryShards: 16"));
 }

@@ -11,13 +11,42 @@ use testkit::TestPostgres;
 /// Temporal's 37 persistence tables (temporalio/temporal
 /// schema/postgresql/v12/temporal/schema.sql, version 1.19).
 const TEMPORAL_TABLES: [&str; 37] = [
-    "activity_info_maps", "buffered_events", "build_id_to_task_queue", "chasm_node_maps",
-    "child_execution_info_maps", "cluster_membership", "cluster_metadata_info", "current_chasm_executions",
-    "current_executions", "executions", "history_immediate_tasks", "history_node", "history_scheduled_tasks",
-    "history_tree", "namespace_metadata", "namespaces", "nexus_endpoints", "nexus_endpoints_partition_status",
-    "queue", "queue_messages", "queue_metadata", "queues", "replication_tasks", "replication_tasks_dlq",
-    "request_cancel_info_maps", "shards", "signal_info_maps", "signals_requested_sets", "task_queue_user_data",
-    "task_queues", "task_queues_v2", "tasks", "tasks_v2", "timer_info_maps", "timer_tasks", "transfer_tasks",
+    "activity_info_maps",
+    "buffered_events",
+    "build_id_to_task_queue",
+    "chasm_node_maps",
+    "child_execution_info_maps",
+    "cluster_membership",
+    "cluster_metadata_info",
+    "current_chasm_executions",
+    "current_executions",
+    "executions",
+    "history_immediate_tasks",
+    "history_node",
+    "history_scheduled_tasks",
+    "history_tree",
+    "namespace_metadata",
+    "namespaces",
+    "nexus_endpoints",
+    "nexus_endpoints_partition_status",
+    "queue",
+    "queue_messages",
+    "queue_metadata",
+    "queues",
+    "replication_tasks",
+    "replication_tasks_dlq",
+    "request_cancel_info_maps",
+    "shards",
+    "signal_info_maps",
+    "signals_requested_sets",
+    "task_queue_user_data",
+    "task_queues",
+    "task_queues_v2",
+    "tasks",
+    "tasks_v2",
+    "timer_info_maps",
+    "timer_tasks",
+    "transfer_tasks",
     "visibility_tasks",
 ];
 
@@ -91,17 +120,45 @@ fn full_setup_from_zero_to_newest_then_rerun_then_drop_and_recreate() {
         format!("temporal|{newest}|1.0")
     );
     assert_eq!(
-        psql(&pg, "temporal", "SELECT old_version || '>' || new_version FROM schema_update_history ORDER BY update_time"),
+        psql(
+            &pg,
+            "temporal",
+            "SELECT old_version || '>' || new_version FROM schema_update_history ORDER BY update_time"
+        ),
         format!("0>0\n0>{newest}")
     );
     // What Temporal's version check reads, through the tool.
     assert_eq!(ok(&pg, &["version"]).trim(), newest);
     // DSQL adaptations survive on PostgreSQL: UUID keys, identity, unique indexes.
-    assert_eq!(psql(&pg, "temporal", "SELECT data_type FROM information_schema.columns WHERE table_name = 'executions' AND column_name = 'run_id'"), "uuid");
-    assert_eq!(psql(&pg, "temporal", "SELECT is_identity FROM information_schema.columns WHERE table_name = 'buffered_events' AND column_name = 'id'"), "YES");
-    assert_eq!(psql(&pg, "temporal", "SELECT indexdef LIKE 'CREATE UNIQUE INDEX%' FROM pg_indexes WHERE indexname = 'namespaces_name_key'"), "t");
+    assert_eq!(
+        psql(
+            &pg,
+            "temporal",
+            "SELECT data_type FROM information_schema.columns WHERE table_name = 'executions' AND column_name = 'run_id'"
+        ),
+        "uuid"
+    );
+    assert_eq!(
+        psql(
+            &pg,
+            "temporal",
+            "SELECT is_identity FROM information_schema.columns WHERE table_name = 'buffered_events' AND column_name = 'id'"
+        ),
+        "YES"
+    );
+    assert_eq!(
+        psql(
+            &pg,
+            "temporal",
+            "SELECT indexdef LIKE 'CREATE UNIQUE INDEX%' FROM pg_indexes WHERE indexname = 'namespaces_name_key'"
+        ),
+        "t"
+    );
     assert_eq!(psql(&pg, "temporal", "SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'cm_idx_%'"), "5");
-    assert_eq!(psql(&pg, "temporal", "SELECT notification_version FROM namespace_metadata WHERE partition_id = 54321"), "1");
+    assert_eq!(
+        psql(&pg, "temporal", "SELECT notification_version FROM namespace_metadata WHERE partition_id = 54321"),
+        "1"
+    );
 
     // Rerun: every command succeeds and changes nothing.
     install(&pg);

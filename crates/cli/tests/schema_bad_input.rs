@@ -45,7 +45,9 @@ fn version_dir(root: &Path, name: &str, manifest: &str, files: &[(&str, &str)]) 
 }
 
 fn manifest(curr: &str, min: &str) -> String {
-    format!(r#"{{"CurrVersion":"{curr}","MinCompatibleVersion":"{min}","Description":"d","SchemaUpdateCqlFiles":["a.sql"]}}"#)
+    format!(
+        r#"{{"CurrVersion":"{curr}","MinCompatibleVersion":"{min}","Description":"d","SchemaUpdateCqlFiles":["a.sql"]}}"#
+    )
 }
 
 fn update(dir: &TempDir, extra: &[&str]) -> Vec<String> {
@@ -96,7 +98,8 @@ fn a_manifest_that_does_not_match_its_directory() {
 #[test]
 fn two_ddl_statements_in_one_statement() {
     let dir = TempDir::new().unwrap();
-    let sql = "-- a comment; with a semicolon\nCREATE TABLE t (a text DEFAULT 'x;y')\nCREATE INDEX ASYNC t_a ON t (a);\n";
+    let sql =
+        "-- a comment; with a semicolon\nCREATE TABLE t (a text DEFAULT 'x;y')\nCREATE INDEX ASYNC t_a ON t (a);\n";
     version_dir(dir.path(), "v1.0", &manifest("1.0", "1.0"), &[("a.sql", sql)]);
     one_line_error(&refs(&update(&dir, &[])), &["a.sql:2:1", "two statements in one", "3:1"]);
 }

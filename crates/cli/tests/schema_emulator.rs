@@ -60,13 +60,18 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        let _ = Command::cargo_bin("dsql-deploy").unwrap().args(["emulator", "stop", "--data-dir"]).arg(&self.data).output();
+        let _ = Command::cargo_bin("dsql-deploy")
+            .unwrap()
+            .args(["emulator", "stop", "--data-dir"])
+            .arg(&self.data)
+            .output();
     }
 }
 
 /// The port from `emulator env` (`export DSQL_PORT='…'`).
 fn port_of(data: &Path) -> u16 {
-    let out = Command::cargo_bin("dsql-deploy").unwrap().args(["emulator", "env", "--data-dir"]).arg(data).output().unwrap();
+    let out =
+        Command::cargo_bin("dsql-deploy").unwrap().args(["emulator", "env", "--data-dir"]).arg(data).output().unwrap();
     let env = String::from_utf8_lossy(&out.stdout).into_owned();
     env.lines()
         .find_map(|l| l.strip_prefix("export DSQL_PORT='")?.strip_suffix('\'')?.parse().ok())

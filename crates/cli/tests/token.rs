@@ -9,7 +9,9 @@ use predicates::prelude::*;
 fn token_cmd(akid: &str, secret: &str, session: Option<&str>) -> (Command, tempfile::TempDir) {
     let home = tempfile::tempdir().unwrap();
     let mut cmd = Command::cargo_bin("dsql-deploy").unwrap();
-    for var in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ROLE_ARN"] {
+    for var in
+        ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ROLE_ARN"]
+    {
         cmd.env_remove(var);
     }
     cmd.env("HOME", home.path())
@@ -34,12 +36,36 @@ fn signature(stdout: &[u8]) -> String {
 #[test]
 fn known_answer_vectors_through_the_binary() {
     let vectors = [
-        ("test.dsql.us-east-1.on.aws", false, "access_key", "secret_key", None, "2024-11-07T17:39:33Z", "900",
-         "e319d85380261f643d78a558f76257f05aacea758a6ccd42a2510e2ae0854a47"),
-        ("test.dsql.us-east-1.on.aws", true, "access_key", "secret_key", None, "2024-11-07T17:39:33Z", "900",
-         "a08adc4c84a490014ce374b90c98ba9ed015b77b451c0d9f9fb3f8ca8c6f9c36"),
-        ("peccy.dsql.us-east-1.on.aws", false, "akid", "secret", Some("token"), "2024-08-27T00:00:00Z", "450",
-         "9fdb9de7ca6822832943d5a4e1b02411d302a2b8204bd7e8193aa4875fbd5a58"),
+        (
+            "test.dsql.us-east-1.on.aws",
+            false,
+            "access_key",
+            "secret_key",
+            None,
+            "2024-11-07T17:39:33Z",
+            "900",
+            "e319d85380261f643d78a558f76257f05aacea758a6ccd42a2510e2ae0854a47",
+        ),
+        (
+            "test.dsql.us-east-1.on.aws",
+            true,
+            "access_key",
+            "secret_key",
+            None,
+            "2024-11-07T17:39:33Z",
+            "900",
+            "a08adc4c84a490014ce374b90c98ba9ed015b77b451c0d9f9fb3f8ca8c6f9c36",
+        ),
+        (
+            "peccy.dsql.us-east-1.on.aws",
+            false,
+            "akid",
+            "secret",
+            Some("token"),
+            "2024-08-27T00:00:00Z",
+            "450",
+            "9fdb9de7ca6822832943d5a4e1b02411d302a2b8204bd7e8193aa4875fbd5a58",
+        ),
     ];
     for (host, admin, akid, secret, session, time, expires, expected) in vectors {
         let (mut cmd, _home) = token_cmd(akid, secret, session);
@@ -59,7 +85,14 @@ fn known_answer_vectors_through_the_binary() {
 #[test]
 fn json_output_describes_the_token() {
     let (mut cmd, _home) = token_cmd("access_key", "secret_key", None);
-    cmd.args(["--output", "json", "--endpoint", "test.dsql.us-east-1.on.aws", "--signing-time", "2024-11-07T17:39:33Z"]);
+    cmd.args([
+        "--output",
+        "json",
+        "--endpoint",
+        "test.dsql.us-east-1.on.aws",
+        "--signing-time",
+        "2024-11-07T17:39:33Z",
+    ]);
     let out = cmd.assert().success().get_output().stdout.clone();
     let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(doc["region"], "us-east-1");

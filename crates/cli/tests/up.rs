@@ -86,7 +86,12 @@ fn up_status_verify_rerun_down_up_purge() {
     let sb = Sandbox::new();
     let out = sb.ok(&["up"]);
     assert!(out.contains("schema `temporal` at version"), "{out}");
-    for file in [".dsql-deploy/temporal/config/docker.yaml", ".dsql-deploy/.env", ".dsql-deploy/compose.override.yaml", ".dsql-deploy/up.json"] {
+    for file in [
+        ".dsql-deploy/temporal/config/docker.yaml",
+        ".dsql-deploy/.env",
+        ".dsql-deploy/compose.override.yaml",
+        ".dsql-deploy/up.json",
+    ] {
         assert!(sb.path(file).is_file(), "{file} not written");
     }
     let config = std::fs::read_to_string(sb.path(".dsql-deploy/temporal/config/docker.yaml")).unwrap();

@@ -7,15 +7,10 @@ use crate::{ConfigError, ENV_PREFIX, RESERVED_ENV};
 const SECTIONS: &[&str] = &["emulator", "gateway", "project", "schema", "certs", "infra", "up"];
 
 /// Applies every override and returns the variable names used.
-pub fn apply_overrides(
-    table: &mut toml::Table,
-    env: &[(String, String)],
-) -> Result<Vec<String>, ConfigError> {
+pub fn apply_overrides(table: &mut toml::Table, env: &[(String, String)]) -> Result<Vec<String>, ConfigError> {
     let mut applied = Vec::new();
-    let mut vars: Vec<&(String, String)> = env
-        .iter()
-        .filter(|(k, _)| k.starts_with(ENV_PREFIX) && !RESERVED_ENV.contains(&k.as_str()))
-        .collect();
+    let mut vars: Vec<&(String, String)> =
+        env.iter().filter(|(k, _)| k.starts_with(ENV_PREFIX) && !RESERVED_ENV.contains(&k.as_str())).collect();
     vars.sort();
     for (name, raw) in vars {
         let rest = &name[ENV_PREFIX.len()..];
@@ -26,9 +21,7 @@ pub fn apply_overrides(
                 SECTIONS.join(", ").to_uppercase()
             ),
         })?;
-        let entry = table
-            .entry(section.to_string())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let entry = table.entry(section.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
         let toml::Value::Table(section_table) = entry else {
             return Err(ConfigError::Parse {
                 origin: format!("environment variable {name}"),

@@ -103,9 +103,7 @@ impl Config {
     pub fn load(path: Option<&Path>, env: &[(String, String)]) -> Result<Config, ConfigError> {
         let (origin, text) = match path {
             Some(p) => (p.display().to_string(), read(p)?),
-            None if Path::new(DEFAULT_FILE).exists() => {
-                (DEFAULT_FILE.to_string(), read(Path::new(DEFAULT_FILE))?)
-            }
+            None if Path::new(DEFAULT_FILE).exists() => (DEFAULT_FILE.to_string(), read(Path::new(DEFAULT_FILE))?),
             None => ("defaults".to_string(), String::new()),
         };
         Self::from_toml_and_env(&origin, &text, env)
@@ -113,22 +111,16 @@ impl Config {
 
     /// Parses TOML text, applies overrides and validates. `origin` names the
     /// text in error messages (a file name).
-    pub fn from_toml_and_env(
-        origin: &str,
-        text: &str,
-        env: &[(String, String)],
-    ) -> Result<Config, ConfigError> {
+    pub fn from_toml_and_env(origin: &str, text: &str, env: &[(String, String)]) -> Result<Config, ConfigError> {
         // First pass on the file alone, so syntax and type errors point at a line.
         let _: Config = toml::from_str(text)
             .map_err(|e| ConfigError::Parse { origin: origin.to_string(), message: e.to_string() })?;
         let mut table: toml::Table = toml::from_str(text)
             .map_err(|e| ConfigError::Parse { origin: origin.to_string(), message: e.to_string() })?;
         let applied = env::apply_overrides(&mut table, env)?;
-        let config: Config = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| {
-            ConfigError::Parse {
-                origin: format!("environment overrides ({})", applied.join(", ")),
-                message: e.message().to_string(),
-            }
+        let config: Config = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| ConfigError::Parse {
+            origin: format!("environment overrides ({})", applied.join(", ")),
+            message: e.message().to_string(),
         })?;
         config.validate()?;
         Ok(config)

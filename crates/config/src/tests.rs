@@ -23,7 +23,11 @@ fn env_overrides_file_values_and_parses_literals() {
     let cfg = Config::from_toml_and_env(
         "f",
         text,
-        &env(&[("DSQL_DEPLOY_EMULATOR_PORT", "6001"), ("DSQL_DEPLOY_PROJECT_NAME", "demo"), ("DSQL_DEPLOY_CONFIG", "x")]),
+        &env(&[
+            ("DSQL_DEPLOY_EMULATOR_PORT", "6001"),
+            ("DSQL_DEPLOY_PROJECT_NAME", "demo"),
+            ("DSQL_DEPLOY_CONFIG", "x"),
+        ]),
     )
     .unwrap();
     assert_eq!(cfg.emulator.port, 6001);

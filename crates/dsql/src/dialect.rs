@@ -167,7 +167,13 @@ pub fn analyze(sql: &str) -> Vec<Statement> {
             // An unterminated quote/comment can only be in the last piece;
             // that text is not SQL we understand, so PostgreSQL answers it.
             if !complete && n == last {
-                return Statement { span: piece.span.clone(), kind: Kind::Unknown, refusal: None, lock: None, async_ddl: None };
+                return Statement {
+                    span: piece.span.clone(),
+                    kind: Kind::Unknown,
+                    refusal: None,
+                    lock: None,
+                    async_ddl: None,
+                };
             }
             let shape = classify::classify(&cur);
             let refusal = rules::refusal_for(&cur, &shape);

@@ -140,7 +140,10 @@ mod tests {
         assert_eq!(classify("0A000", "unsupported statement: Truncate"), ErrorClass::Unsupported);
         assert_eq!(classify("54000", ROW_LIMIT_EXCEEDED), ErrorClass::Limit);
         assert_eq!(classify("54011", "tables can have at most 255 columns"), ErrorClass::Limit);
-        assert_eq!(classify("28P01", "password authentication failed for user \"x\""), ErrorClass::Auth { expired: false });
+        assert_eq!(
+            classify("28P01", "password authentication failed for user \"x\""),
+            ErrorClass::Auth { expired: false }
+        );
         assert_eq!(classify("28000", ACCESS_DENIED), ErrorClass::Auth { expired: false });
         assert_eq!(classify("53400", RATE_EXCEEDED), ErrorClass::RateLimited);
         assert_eq!(classify("53300", "too many connections"), ErrorClass::TooManyConnections);

@@ -3,8 +3,8 @@
 //! limits and endpoint naming.
 
 pub mod dialect;
-pub mod lint;
 pub mod endpoint;
 pub mod errors;
 pub mod limits;
+pub mod lint;
 pub mod token;

@@ -153,8 +153,20 @@ fn locks_a_join(cur: &Cursor) -> bool {
 
 /// Token fallback: a top-level FROM list with a comma or JOIN.
 fn from_clause_joins(cur: &Cursor) -> bool {
-    const CLAUSE_ENDS: &[&str] =
-        &["where", "group", "having", "window", "order", "limit", "offset", "fetch", "for", "union", "intersect", "except"];
+    const CLAUSE_ENDS: &[&str] = &[
+        "where",
+        "group",
+        "having",
+        "window",
+        "order",
+        "limit",
+        "offset",
+        "fetch",
+        "for",
+        "union",
+        "intersect",
+        "except",
+    ];
     let Some(from) = cur.find_top(0, cur.len(), "from") else { return false };
     cur.top_level(from + 1, cur.len())
         .take_while(|&k| !CLAUSE_ENDS.iter().any(|w| cur.is(k, w)))

@@ -29,7 +29,9 @@ fn analyze_speed_per_statement() {
     let parsed = time_per_statement(&stmts, rounds / 10, |s| {
         sqlparser::parser::Parser::parse_sql(&dialect, s).map_or(0, |v| v.len())
     });
-    println!("analyze(): {ours:.0} ns/statement; sqlparser parse: {parsed:.0} ns/statement (dev profile unless --release)");
+    println!(
+        "analyze(): {ours:.0} ns/statement; sqlparser parse: {parsed:.0} ns/statement (dev profile unless --release)"
+    );
 }
 
 fn time_per_statement(stmts: &[&str], rounds: usize, f: impl Fn(&str) -> usize) -> f64 {

@@ -150,10 +150,9 @@ fn check_step(name: &str, sql: &str, obs: &Value, tally: &mut Tally) {
     tally.refusals += 1;
     match refusals.first() {
         Some(r) if r.sqlstate == state && r.message == message => {}
-        Some(r) => tally.failures.push(format!(
-            "{name}: {sql:?}\n    DSQL: {state} {message}\n    ours: {} {}",
-            r.sqlstate, r.message
-        )),
+        Some(r) => tally
+            .failures
+            .push(format!("{name}: {sql:?}\n    DSQL: {state} {message}\n    ours: {} {}", r.sqlstate, r.message)),
         None => tally.failures.push(format!("{name}: {sql:?}\n    DSQL: {state} {message}\n    ours: no refusal")),
     }
 }

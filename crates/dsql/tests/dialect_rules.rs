@@ -20,27 +20,75 @@ fn accepted(sql: &str) {
 #[test]
 fn spelling_variants_get_the_recorded_answer() {
     refused("create index i on t(a)", "0A000", "unsupported mode. please use CREATE INDEX ASYNC.");
-    refused("CREATE UNIQUE INDEX IF NOT EXISTS i ON t (a)", "0A000", "unsupported mode. please use CREATE INDEX ASYNC.");
+    refused(
+        "CREATE UNIQUE INDEX IF NOT EXISTS i ON t (a)",
+        "0A000",
+        "unsupported mode. please use CREATE INDEX ASYNC.",
+    );
     refused("CREATE INDEX CONCURRENTLY i ON t (a)", "0A000", "CONCURRENTLY not supported for CREATE INDEX");
-    refused("select * from t where a = 1 for share of t nowait", "0A000", "locking clauses other than FOR UPDATE/FOR KEY SHARE are not supported");
-    refused("SELECT 1 FROM t WHERE a IN (SELECT a FROM u FOR SHARE)", "0A000", "locking clauses other than FOR UPDATE/FOR KEY SHARE are not supported");
+    refused(
+        "select * from t where a = 1 for share of t nowait",
+        "0A000",
+        "locking clauses other than FOR UPDATE/FOR KEY SHARE are not supported",
+    );
+    refused(
+        "SELECT 1 FROM t WHERE a IN (SELECT a FROM u FOR SHARE)",
+        "0A000",
+        "locking clauses other than FOR UPDATE/FOR KEY SHARE are not supported",
+    );
     refused("RELEASE SAVEPOINT s", "0A000", "unsupported transaction statement: RELEASE");
     refused("release s", "0A000", "unsupported transaction statement: RELEASE");
     refused("ROLLBACK TRANSACTION TO s", "0A000", "unsupported transaction statement: ROLLBACK TO");
-    refused("SET LOCAL TRANSACTION READ WRITE", "0A000", "setting configuration parameter \"TRANSACTION\" not supported");
-    refused("set session characteristics as transaction isolation level repeatable read", "0A000", "setting configuration parameter \"TRANSACTION\" not supported");
-    refused("SET SESSION default_transaction_isolation TO 'serializable'", "0A000", "setting configuration parameter \"default_transaction_isolation\" not supported");
+    refused(
+        "SET LOCAL TRANSACTION READ WRITE",
+        "0A000",
+        "setting configuration parameter \"TRANSACTION\" not supported",
+    );
+    refused(
+        "set session characteristics as transaction isolation level repeatable read",
+        "0A000",
+        "setting configuration parameter \"TRANSACTION\" not supported",
+    );
+    refused(
+        "SET SESSION default_transaction_isolation TO 'serializable'",
+        "0A000",
+        "setting configuration parameter \"default_transaction_isolation\" not supported",
+    );
     refused("START TRANSACTION ISOLATION LEVEL SERIALIZABLE", "0A000", "Unsupported isolation level: SERIALIZABLE");
-    refused("BEGIN TRANSACTION READ WRITE, ISOLATION LEVEL SERIALIZABLE", "0A000", "Unsupported isolation level: SERIALIZABLE");
+    refused(
+        "BEGIN TRANSACTION READ WRITE, ISOLATION LEVEL SERIALIZABLE",
+        "0A000",
+        "Unsupported isolation level: SERIALIZABLE",
+    );
     refused("truncate a, b cascade", "0A000", "unsupported statement: Truncate");
     refused("VACUUM (ANALYZE) t", "0A000", "unsupported VACUUM statement");
     refused("CREATE TEMP TABLE x (a int)", "0A000", "TEMPORARY or TEMP table not supported for CREATE TABLE");
-    refused("CREATE GLOBAL TEMPORARY TABLE x (a int)", "0A000", "TEMPORARY or TEMP table not supported for CREATE TABLE");
+    refused(
+        "CREATE GLOBAL TEMPORARY TABLE x (a int)",
+        "0A000",
+        "TEMPORARY or TEMP table not supported for CREATE TABLE",
+    );
     refused("CREATE TABLE IF NOT EXISTS x (a) AS SELECT 1", "0A000", "unsupported statement: CreateTableAs");
-    refused("CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE 'plpgsql'", "0A000", "CREATE FUNCTION with language plpgsql not supported");
-    refused("CREATE PROCEDURE p() LANGUAGE C AS 'lib', 'sym'", "0A000", "CREATE FUNCTION with language c not supported");
-    refused("CREATE CONSTRAINT TRIGGER t AFTER INSERT ON x FOR EACH ROW EXECUTE FUNCTION f()", "0A000", "CREATE TRIGGER not supported");
-    refused("WITH s AS (SELECT 1) MERGE INTO t USING s ON true WHEN MATCHED THEN DELETE", "0A000", "unsupported statement type: MERGE");
+    refused(
+        "CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE 'plpgsql'",
+        "0A000",
+        "CREATE FUNCTION with language plpgsql not supported",
+    );
+    refused(
+        "CREATE PROCEDURE p() LANGUAGE C AS 'lib', 'sym'",
+        "0A000",
+        "CREATE FUNCTION with language c not supported",
+    );
+    refused(
+        "CREATE CONSTRAINT TRIGGER t AFTER INSERT ON x FOR EACH ROW EXECUTE FUNCTION f()",
+        "0A000",
+        "CREATE TRIGGER not supported",
+    );
+    refused(
+        "WITH s AS (SELECT 1) MERGE INTO t USING s ON true WHEN MATCHED THEN DELETE",
+        "0A000",
+        "unsupported statement type: MERGE",
+    );
 }
 
 #[test]
@@ -52,7 +100,9 @@ fn column_types_are_named_like_postgres() {
     refused("CREATE TABLE t (id uuid PRIMARY KEY, a int, r tstzrange)", "0A000", "datatype tstzrange not supported");
     refused("CREATE TABLE t (a bit varying(4))", "0A000", "datatype bit varying not supported");
     refused("CREATE TABLE t (a macaddr8)", "0A000", "datatype macaddr8 not supported");
-    accepted("CREATE TABLE t (a \"my type\", b public.money, c timestamp(6) without time zone, d double precision, e char(3))");
+    accepted(
+        "CREATE TABLE t (a \"my type\", b public.money, c timestamp(6) without time zone, d double precision, e char(3))",
+    );
 }
 
 #[test]
@@ -60,9 +110,17 @@ fn identity_and_sequence_cache_rules() {
     let no_cache = "identity column is not supported without an explicit cache size. please define CACHE greater than or equal to 65536 or equal to 1";
     refused("CREATE TABLE t (id bigint GENERATED BY DEFAULT AS IDENTITY (CACHE 100))", "0A000", no_cache);
     refused("CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY)", "0A000", no_cache);
-    refused("CREATE TABLE t (id int4 GENERATED ALWAYS AS IDENTITY (START WITH 5 CACHE 70000))", "0A000", "datatype integer not supported, identity column type must be bigint");
+    refused(
+        "CREATE TABLE t (id int4 GENERATED ALWAYS AS IDENTITY (START WITH 5 CACHE 70000))",
+        "0A000",
+        "datatype integer not supported, identity column type must be bigint",
+    );
     accepted("CREATE TABLE t (id int8 GENERATED ALWAYS AS IDENTITY (START WITH 5 CACHE 70000) PRIMARY KEY)");
-    refused("CREATE SEQUENCE s START 1 CACHE 10", "0A000", "CREATE SEQUENCE is not supported without an explicit cache size. please define CACHE greater than or equal to 65536 or equal to 1");
+    refused(
+        "CREATE SEQUENCE s START 1 CACHE 10",
+        "0A000",
+        "CREATE SEQUENCE is not supported without an explicit cache size. please define CACHE greater than or equal to 65536 or equal to 1",
+    );
     accepted("CREATE SEQUENCE IF NOT EXISTS s INCREMENT BY 1 CACHE 1");
 }
 
@@ -77,7 +135,11 @@ fn alter_table_forms() {
     refused("ALTER TABLE t ADD COLUMN c int GENERATED ALWAYS AS (a + 1) STORED", "0A000", with_constraint);
     refused("ALTER TABLE t ADD PRIMARY KEY (id)", "0A000", add_constraint);
     refused("ALTER TABLE t ADD FOREIGN KEY (p) REFERENCES p (id)", "0A000", add_constraint);
-    refused("ALTER TABLE t ADD COLUMN x text, ALTER COLUMN a SET DATA TYPE bigint", "0A000", "unsupported ALTER TABLE ALTER COLUMN ... SET DATA TYPE statement");
+    refused(
+        "ALTER TABLE t ADD COLUMN x text, ALTER COLUMN a SET DATA TYPE bigint",
+        "0A000",
+        "unsupported ALTER TABLE ALTER COLUMN ... SET DATA TYPE statement",
+    );
     accepted("ALTER TABLE t ADD COLUMN x text COLLATE \"C\"");
     accepted("ALTER TABLE t ADD COLUMN x int NULL");
     accepted("ALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX t_u");
@@ -124,12 +186,17 @@ fn flags_the_emulator_needs() {
     assert_eq!(s.refusal.as_ref().map(|r| r.rule), Some(Rule::Savepoint));
     let s = &analyze("UPDATE t SET a = 1")[0];
     assert!(s.is_dml() && s.lock.is_none());
-    assert_eq!(analyze("ALTER TABLE ASYNC t VALIDATE CONSTRAINT c")[0].async_ddl.as_ref().map(|a| a.form), Some(dsql::dialect::AsyncForm::AlterTable));
+    assert_eq!(
+        analyze("ALTER TABLE ASYNC t VALIDATE CONSTRAINT c")[0].async_ddl.as_ref().map(|a| a.form),
+        Some(dsql::dialect::AsyncForm::AlterTable)
+    );
 }
 
 #[test]
 fn unparseable_text_is_forwarded_not_refused() {
-    for sql in ["TRUNCATE 'unterminated", "SELECT $$ FOR SHARE", "/* CREATE INDEX i ON t (a)", "\u{0}\u{1}garbage ;;; ((("] {
+    for sql in
+        ["TRUNCATE 'unterminated", "SELECT $$ FOR SHARE", "/* CREATE INDEX i ON t (a)", "\u{0}\u{1}garbage ;;; ((("]
+    {
         for s in analyze(sql) {
             assert!(s.refusal.is_none(), "{sql:?} refused: {:?}", s.refusal);
         }
@@ -155,29 +222,58 @@ fn async_keyword_is_removed_for_postgres_and_nothing_else() {
 
 #[test]
 fn index_key_rules_from_live_observations() {
-    refused("CREATE UNIQUE INDEX ASYNC i ON t (lower(a) ASC)", "0A000", "specifying sort order not supported for index keys");
+    refused(
+        "CREATE UNIQUE INDEX ASYNC i ON t (lower(a) ASC)",
+        "0A000",
+        "specifying sort order not supported for index keys",
+    );
     accepted("CREATE INDEX ASYNC i ON t (a NULLS FIRST, (b || 'desc')) INCLUDE (c, d, e, f, g, h, i, j, k)");
     accepted("CREATE INDEX ASYNC i ON t (c1, c2, c3, c4, c5, c6, c7, c8)");
-    refused("CREATE TABLE w (c1 int, c2 int, c3 int, c4 int, c5 int, c6 int, c7 int, c8 int, c9 int, PRIMARY KEY (c1, c2, c3, c4, c5, c6, c7, c8, c9))", "54011", "more than 8 column keys in an index are not supported");
+    refused(
+        "CREATE TABLE w (c1 int, c2 int, c3 int, c4 int, c5 int, c6 int, c7 int, c8 int, c9 int, PRIMARY KEY (c1, c2, c3, c4, c5, c6, c7, c8, c9))",
+        "54011",
+        "more than 8 column keys in an index are not supported",
+    );
 }
 
 #[test]
 fn guessed_forms_follow_the_recorded_patterns() {
     refused("SELECT a INTO new_t FROM t", "0A000", "unsupported statement: CreateTableAs");
     accepted("INSERT INTO t SELECT a FROM u");
-    refused("CREATE EVENT TRIGGER e ON ddl_command_start EXECUTE FUNCTION f()", "0A000", "unsupported statement: CreateEventTrig");
+    refused(
+        "CREATE EVENT TRIGGER e ON ddl_command_start EXECUTE FUNCTION f()",
+        "0A000",
+        "unsupported statement: CreateEventTrig",
+    );
     refused("BEGIN ISOLATION LEVEL READ COMMITTED", "0A000", "Unsupported isolation level: READ COMMITTED");
-    refused("SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED", "0A000", "Unsupported isolation level: READ UNCOMMITTED");
-    refused("SET transaction_isolation = 'serializable'", "0A000", "setting configuration parameter \"transaction_isolation\" not supported");
+    refused(
+        "SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED",
+        "0A000",
+        "Unsupported isolation level: READ UNCOMMITTED",
+    );
+    refused(
+        "SET transaction_isolation = 'serializable'",
+        "0A000",
+        "setting configuration parameter \"transaction_isolation\" not supported",
+    );
 }
 
 #[test]
 fn transaction_rule_has_one_source_of_truth() {
     use dsql::dialect::txn::violation;
     let msg = |r: Option<dsql::dialect::Refusal>| r.map(|r| (r.sqlstate, r.message));
-    assert_eq!(msg(violation(true, false, Kind::Ddl)), Some(("0A000", "multiple ddl statements not supported in a transaction".into())));
-    assert_eq!(msg(violation(false, true, Kind::Ddl)), Some(("0A000", "ddl and dml are not supported in the same transaction".into())));
-    assert_eq!(msg(violation(true, false, Kind::Dml)), Some(("0A000", "ddl and dml are not supported in the same transaction".into())));
+    assert_eq!(
+        msg(violation(true, false, Kind::Ddl)),
+        Some(("0A000", "multiple ddl statements not supported in a transaction".into()))
+    );
+    assert_eq!(
+        msg(violation(false, true, Kind::Ddl)),
+        Some(("0A000", "ddl and dml are not supported in the same transaction".into()))
+    );
+    assert_eq!(
+        msg(violation(true, false, Kind::Dml)),
+        Some(("0A000", "ddl and dml are not supported in the same transaction".into()))
+    );
     assert_eq!(msg(violation(true, true, Kind::Query)), None);
     assert_eq!(msg(violation(false, true, Kind::Dml)), None);
 }
@@ -185,8 +281,14 @@ fn transaction_rule_has_one_source_of_truth() {
 #[test]
 fn async_ddl_names_its_index_and_table() {
     let a = |sql: &str| analyze(sql)[0].async_ddl.clone().map(|a| (a.index_name, a.table));
-    assert_eq!(a("CREATE INDEX ASYNC IF NOT EXISTS \"Idx\" ON ONLY s.\"T\"(a)"), Some((Some("Idx".into()), Some("s.\"T\"".into()))));
-    assert_eq!(a("create unique index async ns_name on namespaces (name)"), Some((Some("ns_name".into()), Some("namespaces".into()))));
+    assert_eq!(
+        a("CREATE INDEX ASYNC IF NOT EXISTS \"Idx\" ON ONLY s.\"T\"(a)"),
+        Some((Some("Idx".into()), Some("s.\"T\"".into())))
+    );
+    assert_eq!(
+        a("create unique index async ns_name on namespaces (name)"),
+        Some((Some("ns_name".into()), Some("namespaces".into())))
+    );
     assert_eq!(a("CREATE INDEX ASYNC ON t (a)"), Some((None, Some("t".into()))));
     assert_eq!(a("ALTER TABLE ASYNC IF EXISTS public.t VALIDATE CONSTRAINT c"), Some((None, Some("public.t".into()))));
     assert_eq!(a("CREATE INDEX i ON t (a)"), None);

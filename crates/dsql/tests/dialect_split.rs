@@ -10,10 +10,7 @@ fn texts(sql: &str) -> Vec<&str> {
 #[test]
 fn semicolons_in_quotes_and_comments_do_not_split() {
     let sql = "SELECT 'a;b', \"c;d\", E'e\\';f', $$g;h$$, $tag$ $$; $tag$; /* x; /* nested; */ y; */ SELECT 2 -- z;\n; SELECT 3";
-    assert_eq!(
-        texts(sql),
-        ["SELECT 'a;b', \"c;d\", E'e\\';f', $$g;h$$, $tag$ $$; $tag$", "SELECT 2", "SELECT 3"]
-    );
+    assert_eq!(texts(sql), ["SELECT 'a;b', \"c;d\", E'e\\';f', $$g;h$$, $tag$ $$; $tag$", "SELECT 2", "SELECT 3"]);
 }
 
 #[test]

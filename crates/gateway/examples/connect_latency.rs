@@ -38,7 +38,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         sslmode: SslMode::VerifyFull,
         upstream_ca_file: Some(info.ca_file.clone()),
         upstream_user: None,
-        upstream_auth: UpstreamAuth::Iam { region: REGION.into(), credentials: SharedCredentialsProvider::new(creds.clone()) },
+        upstream_auth: UpstreamAuth::Iam {
+            region: REGION.into(),
+            credentials: SharedCredentialsProvider::new(creds.clone()),
+        },
         client_auth: ClientAuth::Trust,
         client_tls: None,
         require_client_tls: false,
@@ -64,7 +67,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         let t0 = Instant::now();
-        let (c, conn) = tokio_postgres::connect(&format!("host=127.0.0.1 port={} user=admin dbname=postgres", gw.addr().port()), tokio_postgres::NoTls).await?;
+        let (c, conn) = tokio_postgres::connect(
+            &format!("host=127.0.0.1 port={} user=admin dbname=postgres", gw.addr().port()),
+            tokio_postgres::NoTls,
+        )
+        .await?;
         let task = tokio::spawn(conn);
         c.simple_query("SELECT 1").await?;
         warm.push(t0.elapsed());
@@ -76,7 +83,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut cold = Vec::with_capacity(n);
     for _ in 0..n {
         let t0 = Instant::now();
-        let token = dsql::token::generate(&TokenParams::new(&config.hostname, REGION, TokenAction::DbConnectAdmin), &creds)?;
+        let token =
+            dsql::token::generate(&TokenParams::new(&config.hostname, REGION, TokenAction::DbConnectAdmin), &creds)?;
         let mut cfg = tokio_postgres::Config::new();
         cfg.host(&config.hostname).port(info.port).user("admin").password(token).dbname("postgres");
         let (c, conn) = cfg.connect(tls.clone()).await?;

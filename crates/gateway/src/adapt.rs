@@ -101,9 +101,7 @@ impl AdaptPolicy {
         if !contains_ignore_case(sql, b"share") && !contains_ignore_case(sql, b"key") {
             return None;
         }
-        let needs = dsql::dialect::analyze(sql)
-            .iter()
-            .any(|s| matches!(s.lock, Some(Lock::Share | Lock::NoKeyUpdate)));
+        let needs = dsql::dialect::analyze(sql).iter().any(|s| matches!(s.lock, Some(Lock::Share | Lock::NoKeyUpdate)));
         if !needs {
             return None;
         }
@@ -150,8 +148,11 @@ impl SessionPolicy for AdaptPolicy {
         let opened = state.upstream_opened_at?;
         Some(Deadline {
             at: self.lifetime.retire_at(opened),
-            error: ErrorFields::fatal("57P01", "terminating connection: the gateway retires upstream connections before DSQL's 60-minute limit")
-                .hint("reconnect; the gateway hands out a fresh connection at once"),
+            error: ErrorFields::fatal(
+                "57P01",
+                "terminating connection: the gateway retires upstream connections before DSQL's 60-minute limit",
+            )
+            .hint("reconnect; the gateway hands out a fresh connection at once"),
         })
     }
 }

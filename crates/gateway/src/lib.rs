@@ -28,7 +28,7 @@ pub use error::{GatewayError, SettingsError};
 pub use lifetime::Lifetime;
 pub use limiter::RateLimiter;
 pub use metrics::GatewayMetrics;
+pub use proxy::Identity;
 pub use reservoir::{Reservoir, ReservoirConfig};
 pub use scram::{ScramAuth, Verifier};
 pub use server::{ClientAuth, Gateway, Settings, UpstreamAuth};
-pub use proxy::Identity;

@@ -103,37 +103,76 @@ impl GatewayMetrics {
             ("upstream_connections", &self.upstream_open, "Upstream connections open now (idle + in use)."),
             ("upstream_connections_opening", &self.upstream_opening, "Upstream connections being opened now."),
             ("reservoir_idle", &self.reservoir_idle, "Warm upstream connections waiting in the reservoir."),
-            ("reservoir_target", &self.reservoir_target, "Warm connections the reservoir aims to hold (all identities)."),
+            (
+                "reservoir_target",
+                &self.reservoir_target,
+                "Warm connections the reservoir aims to hold (all identities).",
+            ),
             ("checkout_waiting", &self.checkout_waiting, "Clients waiting in line for an upstream connection."),
         ];
         for (name, v, help) in gauges {
             let _ = writeln!(out, "# HELP {p}_{name} {help}\n# TYPE {p}_{name} gauge\n{p}_{name} {}", v.load(Relaxed));
         }
         let counters: [(&str, &AtomicU64, &str); 14] = [
-            ("checkout_timeouts_total", &self.checkout_timeouts_total, "Clients that gave up waiting for an upstream connection."),
+            (
+                "checkout_timeouts_total",
+                &self.checkout_timeouts_total,
+                "Clients that gave up waiting for an upstream connection.",
+            ),
             ("upstream_opens_total", &self.upstream_opens_total, "Upstream connections opened (TLS + auth)."),
             ("upstream_open_errors_total", &self.upstream_open_errors_total, "Upstream opens that failed."),
-            ("upstream_retired_total", &self.upstream_retired_total, "Upstream connections closed at the end of their lifetime."),
-            ("upstream_rollbacks_total", &self.upstream_rollbacks_total, "Upstream transactions rolled back after a client left mid-transaction."),
+            (
+                "upstream_retired_total",
+                &self.upstream_retired_total,
+                "Upstream connections closed at the end of their lifetime.",
+            ),
+            (
+                "upstream_rollbacks_total",
+                &self.upstream_rollbacks_total,
+                "Upstream transactions rolled back after a client left mid-transaction.",
+            ),
             ("token_mints_total", &self.token_mints_total, "IAM auth tokens minted."),
             ("token_mint_errors_total", &self.token_mint_errors_total, "IAM auth token mints that failed."),
-            ("limiter_waits_total", &self.limiter_waits_total, "Upstream opens that waited for the connection-rate limiter."),
-            ("throttled_53400_total", &self.throttled_53400_total, "Upstream opens refused with 53400 (cluster rate limit) and retried."),
-            ("occ_conflicts_total", &self.occ_conflicts_total, "Statements that failed with 40001 (optimistic concurrency conflict)."),
+            (
+                "limiter_waits_total",
+                &self.limiter_waits_total,
+                "Upstream opens that waited for the connection-rate limiter.",
+            ),
+            (
+                "throttled_53400_total",
+                &self.throttled_53400_total,
+                "Upstream opens refused with 53400 (cluster rate limit) and retried.",
+            ),
+            (
+                "occ_conflicts_total",
+                &self.occ_conflicts_total,
+                "Statements that failed with 40001 (optimistic concurrency conflict).",
+            ),
             ("occ_retries_total", &self.occ_retries_total, "Statements retried after a 40001."),
             ("rewrites_total{rule=\"for_share\"}", &self.rewrites_for_share_total, ""),
             ("rewrites_total{rule=\"for_no_key_update\"}", &self.rewrites_for_no_key_update_total, ""),
-            ("limiter_wait_seconds_total", &self.limiter_wait_micros_total, "Time upstream opens spent waiting for the limiter."),
+            (
+                "limiter_wait_seconds_total",
+                &self.limiter_wait_micros_total,
+                "Time upstream opens spent waiting for the limiter.",
+            ),
         ];
         for (name, v, help) in counters {
             let value = v.load(Relaxed);
             if name.starts_with("rewrites_total{rule=\"for_share") {
-                let _ = writeln!(out, "# HELP {p}_rewrites_total Statements whose locking clause was rewritten, by rule.\n# TYPE {p}_rewrites_total counter");
+                let _ = writeln!(
+                    out,
+                    "# HELP {p}_rewrites_total Statements whose locking clause was rewritten, by rule.\n# TYPE {p}_rewrites_total counter"
+                );
             }
             if help.is_empty() {
                 let _ = writeln!(out, "{p}_{name} {value}");
             } else if name == "limiter_wait_seconds_total" {
-                let _ = writeln!(out, "# HELP {p}_{name} {help}\n# TYPE {p}_{name} counter\n{p}_{name} {}", value as f64 / 1e6);
+                let _ = writeln!(
+                    out,
+                    "# HELP {p}_{name} {help}\n# TYPE {p}_{name} counter\n{p}_{name} {}",
+                    value as f64 / 1e6
+                );
             } else {
                 let _ = writeln!(out, "# HELP {p}_{name} {help}\n# TYPE {p}_{name} counter\n{p}_{name} {value}");
             }
@@ -153,7 +192,10 @@ impl GatewayMetrics {
             }
         }
         let ready = u8::from(self.upstream_ok.load(Relaxed));
-        let _ = writeln!(out, "# HELP {p}_ready 1 when the last upstream open succeeded.\n# TYPE {p}_ready gauge\n{p}_ready {ready}");
+        let _ = writeln!(
+            out,
+            "# HELP {p}_ready 1 when the last upstream open succeeded.\n# TYPE {p}_ready gauge\n{p}_ready {ready}"
+        );
         out
     }
 }

@@ -239,11 +239,17 @@ impl<C: Connector> Inner<C> {
                     self.metrics.upstream_ok.store(true, Relaxed);
                     return Ok(conn);
                 }
-                Err(UpstreamError::Rejected(f)) if f.sqlstate() == "53400" && attempt < self.config.throttle_attempts => {
+                Err(UpstreamError::Rejected(f))
+                    if f.sqlstate() == "53400" && attempt < self.config.throttle_attempts =>
+                {
                     inc(&self.metrics.throttled_53400_total);
                     self.metrics.upstream_error("53400");
                     let pause = backoff.mul_f64(rand::thread_rng().gen_range(0.5..1.5));
-                    tracing::info!(attempt, pause_ms = pause.as_millis() as u64, "upstream refused a connection with 53400 (rate limit); backing off");
+                    tracing::info!(
+                        attempt,
+                        pause_ms = pause.as_millis() as u64,
+                        "upstream refused a connection with 53400 (rate limit); backing off"
+                    );
                     tokio::time::sleep(pause).await;
                     backoff = (backoff * 2).min(Duration::from_secs(5));
                 }
@@ -282,7 +288,10 @@ impl<C: Connector> Inner<C> {
                     continue;
                 }
                 let live_waiters = slot.waiters.iter().filter(|w| !w.is_closed()).count();
-                let want = self.config.target_per_identity.saturating_sub(slot.idle.len() + slot.opening)
+                let want = self
+                    .config
+                    .target_per_identity
+                    .saturating_sub(slot.idle.len() + slot.opening)
                     .max(live_waiters.saturating_sub(slot.opening));
                 let room = self.config.max_per_identity.saturating_sub(slot.total());
                 let n = want.min(room);
@@ -338,10 +347,12 @@ impl<C: Connector> Inner<C> {
 /// own words plus this hint).
 fn explain(e: UpstreamError) -> UpstreamError {
     match e {
-        UpstreamError::Rejected(f) if f.sqlstate().starts_with("28") && f.get(b'H').is_none() => UpstreamError::Rejected(f.hint(
-            "the upstream refused the gateway's login: check the gateway's AWS credentials and region \
+        UpstreamError::Rejected(f) if f.sqlstate().starts_with("28") && f.get(b'H').is_none() => {
+            UpstreamError::Rejected(f.hint(
+                "the upstream refused the gateway's login: check the gateway's AWS credentials and region \
              (IAM tokens: the role needs dsql:DbConnect, or dsql:DbConnectAdmin for admin) or its upstream password",
-        )),
+            ))
+        }
         other => other,
     }
 }
@@ -398,7 +409,8 @@ impl<C: Connector> ReturnConn for Inner<C> {
                 rt.spawn(async move {
                     let mut conn = conn;
                     let query = me.config.reset_query.as_deref();
-                    let result = proxy::upstream::reset(&mut conn, in_transaction, query, me.config.reset_timeout).await;
+                    let result =
+                        proxy::upstream::reset(&mut conn, in_transaction, query, me.config.reset_timeout).await;
                     me.release_slot(&conn.identity);
                     match result {
                         Ok(()) => me.place(conn),

@@ -128,13 +128,19 @@ impl ScramExchange {
             return AuthStep::Reject(ErrorFields::fatal("08P01", "malformed SASLInitialResponse"));
         };
         if initial.mechanism != MECHANISM {
-            return AuthStep::Reject(ErrorFields::fatal("28000", format!("SASL mechanism {:?} is not supported; use SCRAM-SHA-256", initial.mechanism)));
+            return AuthStep::Reject(ErrorFields::fatal(
+                "28000",
+                format!("SASL mechanism {:?} is not supported; use SCRAM-SHA-256", initial.mechanism),
+            ));
         }
         let data = initial.data.unwrap_or_default();
         let Ok(text) = std::str::from_utf8(&data) else { return self.failed() };
         // gs2 header: "n,," (no binding) or "y,," (client could but we don't offer it).
         let Some(client_first_bare) = text.strip_prefix("n,,").or_else(|| text.strip_prefix("y,,")) else {
-            return AuthStep::Reject(ErrorFields::fatal("28000", "SCRAM channel binding is not supported by the gateway; connect with channel_binding=prefer or disable"));
+            return AuthStep::Reject(ErrorFields::fatal(
+                "28000",
+                "SCRAM channel binding is not supported by the gateway; connect with channel_binding=prefer or disable",
+            ));
         };
         let Some(client_nonce) = attribute(client_first_bare, 'r') else { return self.failed() };
         let (verifier, known) = match self.auth.users.get(&self.identity.user) {
@@ -146,18 +152,15 @@ impl ScramExchange {
         let nonce = format!("{client_nonce}{}", B64.encode(raw));
         let server_first = format!("r={nonce},s={},i={}", B64.encode(&verifier.salt), verifier.iterations);
         let challenge = Authentication::SaslContinue(Bytes::from(server_first.clone().into_bytes()));
-        self.stage = Stage::Final {
-            verifier,
-            known,
-            client_first_bare: client_first_bare.to_string(),
-            server_first,
-            nonce,
-        };
+        self.stage =
+            Stage::Final { verifier, known, client_first_bare: client_first_bare.to_string(), server_first, nonce };
         AuthStep::Challenge(challenge)
     }
 
     fn last(&mut self, body: Bytes) -> AuthStep {
-        let Stage::Final { verifier, known, client_first_bare, server_first, nonce } = std::mem::replace(&mut self.stage, Stage::Done) else {
+        let Stage::Final { verifier, known, client_first_bare, server_first, nonce } =
+            std::mem::replace(&mut self.stage, Stage::Done)
+        else {
             return self.failed();
         };
         let Ok(text) = std::str::from_utf8(&body) else { return self.failed() };

@@ -12,7 +12,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use dsql::token::SharedCredentialsProvider;
 use pgconn::SslMode;
-use proxy::{AuthExchange, AuthStep, Authenticator, ClientHello, PasswordSource, PgConnector, Proxy, ProxyConfig, TrustAuth, UpstreamTls};
+use proxy::{
+    AuthExchange, AuthStep, Authenticator, ClientHello, PasswordSource, PgConnector, Proxy, ProxyConfig, TrustAuth,
+    UpstreamTls,
+};
 use rustls_pki_types::ServerName;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -93,7 +96,11 @@ impl Settings {
         }
         let l = &self.lifetime;
         if l.base + l.jitter >= Duration::from_secs(3600) || l.base <= l.jitter + l.guard {
-            return Err(SettingsError::Lifetime { base_s: l.base.as_secs(), jitter_s: l.jitter.as_secs(), guard_s: l.guard.as_secs() });
+            return Err(SettingsError::Lifetime {
+                base_s: l.base.as_secs(),
+                jitter_s: l.jitter.as_secs(),
+                guard_s: l.guard.as_secs(),
+            });
         }
         if self.rate_per_sec <= 0.0 || self.burst == 0 || self.rate_share == 0 {
             return Err(SettingsError::Invalid("rate_per_sec, burst and rate_share must be greater than 0".into()));
@@ -186,8 +193,9 @@ pub fn connector(settings: &Settings, metrics: &Arc<GatewayMetrics>) -> Result<P
     if let Some(config) = pgconn::tls::client_config(settings.sslmode, settings.upstream_ca_file.as_deref())
         .map_err(|e| GatewayError::UpstreamTls(e.to_string()))?
     {
-        let server_name = ServerName::try_from(settings.upstream_host.clone())
-            .map_err(|_| GatewayError::UpstreamTls(format!("{:?} is not a valid TLS server name", settings.upstream_host)))?;
+        let server_name = ServerName::try_from(settings.upstream_host.clone()).map_err(|_| {
+            GatewayError::UpstreamTls(format!("{:?} is not a valid TLS server name", settings.upstream_host))
+        })?;
         c.tls = Some(UpstreamTls { config: Arc::new(config), server_name });
     }
     c.password = match &settings.upstream_auth {
@@ -231,9 +239,15 @@ impl Gateway {
             None => None,
         };
         let metrics_addr = metrics_listener.as_ref().and_then(|l| l.local_addr().ok());
-        let reservoir =
-            Reservoir::start(connector, settings.reservoir.clone(), settings.lifetime.clone(), limiter, metrics.clone());
-        let policy = AdaptPolicy { rules: settings.rules, lifetime: settings.lifetime.clone(), metrics: metrics.clone() };
+        let reservoir = Reservoir::start(
+            connector,
+            settings.reservoir.clone(),
+            settings.lifetime.clone(),
+            limiter,
+            metrics.clone(),
+        );
+        let policy =
+            AdaptPolicy { rules: settings.rules, lifetime: settings.lifetime.clone(), metrics: metrics.clone() };
         let config = ProxyConfig {
             require_tls: settings.require_client_tls && tls.is_some(),
             tls,

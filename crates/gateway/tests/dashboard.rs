@@ -15,6 +15,9 @@ fn every_dashboard_metric_is_exported() {
     assert!(names.len() > 15, "the dashboard covers the metrics: {names:?}");
     for name in names {
         let series = format!("\n{name}");
-        assert!(exported.contains(&format!("{series} ")) || exported.contains(&format!("{series}{{")), "{name} is not exported");
+        assert!(
+            exported.contains(&format!("{series} ")) || exported.contains(&format!("{series}{{")),
+            "{name} is not exported"
+        );
     }
 }

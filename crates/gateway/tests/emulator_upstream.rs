@@ -27,7 +27,8 @@ impl Write for Captured {
 fn capture_logs() -> Captured {
     let captured = Captured::default();
     let writer = captured.clone();
-    let _ = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).try_init();
+    let _ =
+        tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).try_init();
     captured
 }
 
@@ -55,12 +56,16 @@ async fn iam_upstream_serves_queries_and_adapts_for_share_without_logging_secret
 
     // The emulator (like DSQL) refuses FOR SHARE directly …
     let direct = emu_direct(&emu).await;
-    let err = direct.query("SELECT * FROM shards WHERE id = 1 FOR SHARE", &[]).await.expect_err("DSQL refuses FOR SHARE");
+    let err =
+        direct.query("SELECT * FROM shards WHERE id = 1 FOR SHARE", &[]).await.expect_err("DSQL refuses FOR SHARE");
     assert_eq!(code_of(&err).0, "0A000");
     // … and the gateway adapts it, in both protocols and inside a transaction.
-    let rows = c.query("SELECT owner FROM shards WHERE id = $1 FOR SHARE", &[&1i32]).await.expect("FOR SHARE via gateway");
+    let rows =
+        c.query("SELECT owner FROM shards WHERE id = $1 FOR SHARE", &[&1i32]).await.expect("FOR SHARE via gateway");
     assert_eq!(rows[0].get::<_, String>(0), "a");
-    c.batch_execute("BEGIN; SELECT * FROM shards FOR NO KEY UPDATE; COMMIT").await.expect("FOR NO KEY UPDATE via gateway");
+    c.batch_execute("BEGIN; SELECT * FROM shards FOR NO KEY UPDATE; COMMIT")
+        .await
+        .expect("FOR NO KEY UPDATE via gateway");
     let (_, text) = http_get(&gw, "/metrics").await;
     assert!(text.contains("dsql_gateway_rewrites_total{rule=\"for_share\"} 1\n"), "{text}");
     assert!(text.contains("dsql_gateway_rewrites_total{rule=\"for_no_key_update\"} 1\n"));
@@ -79,8 +84,11 @@ async fn iam_upstream_serves_queries_and_adapts_for_share_without_logging_secret
 
 async fn emu_direct(emu: &TestEmulator) -> tokio_postgres::Client {
     use dsql::token::{TokenAction, TokenParams};
-    let creds = dsql::token::Credentials::new(&emu.config.access_key_id, &emu.config.secret_access_key, None, None, "t");
-    let token = dsql::token::generate(&TokenParams::new(&emu.config.hostname, REGION, TokenAction::DbConnectAdmin), &creds).expect("token");
+    let creds =
+        dsql::token::Credentials::new(&emu.config.access_key_id, &emu.config.secret_access_key, None, None, "t");
+    let token =
+        dsql::token::generate(&TokenParams::new(&emu.config.hostname, REGION, TokenAction::DbConnectAdmin), &creds)
+            .expect("token");
     let info = emu.emulator.info();
     let tls = pgconn::tls::connector(pgconn::SslMode::VerifyFull, Some(&info.ca_file)).expect("tls").expect("tls on");
     let mut cfg = tokio_postgres::Config::new();
@@ -138,7 +146,8 @@ async fn autocommit_occ_conflicts_are_retried_but_not_inside_a_transaction() {
     // Inside BEGIN … the conflict is the client's to handle.
     other.batch_execute("BEGIN; UPDATE counters SET v = 2 WHERE id = 1").await.expect("other writer again");
     c.batch_execute("BEGIN").await.expect("begin");
-    let err = c.execute("UPDATE counters SET v = v + 10 WHERE id = 1", &[]).await.expect_err("conflict reaches the client");
+    let err =
+        c.execute("UPDATE counters SET v = v + 10 WHERE id = 1", &[]).await.expect_err("conflict reaches the client");
     assert_eq!(code_of(&err).0, "40001");
     c.batch_execute("ROLLBACK").await.expect("rollback");
     other.batch_execute("ROLLBACK").await.expect("other rollback");

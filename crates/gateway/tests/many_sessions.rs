@@ -38,7 +38,11 @@ async fn a_thousand_concurrent_sessions() {
         let release = release.clone();
         tasks.push(tokio::spawn(async move {
             let mut cfg = tokio_postgres::Config::new();
-            cfg.host("127.0.0.1").port(gport).user("postgres").dbname("postgres").connect_timeout(Duration::from_secs(60));
+            cfg.host("127.0.0.1")
+                .port(gport)
+                .user("postgres")
+                .dbname("postgres")
+                .connect_timeout(Duration::from_secs(60));
             let (c, conn) = cfg.connect(tokio_postgres::NoTls).await?;
             tokio::spawn(conn);
             let n: i32 = c.query_one("SELECT $1::int4 + 1", &[&(i as i32)]).await?.get(0);

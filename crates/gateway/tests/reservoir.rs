@@ -72,7 +72,11 @@ async fn the_limiter_holds_the_configured_open_rate() {
         sessions.push(tokio::spawn({
             let port = gw.addr().port();
             async move {
-                let (c, conn) = tokio_postgres::connect(&format!("host=127.0.0.1 port={port} user=postgres dbname=postgres"), tokio_postgres::NoTls).await?;
+                let (c, conn) = tokio_postgres::connect(
+                    &format!("host=127.0.0.1 port={port} user=postgres dbname=postgres"),
+                    tokio_postgres::NoTls,
+                )
+                .await?;
                 tokio::spawn(conn);
                 c.simple_query("SELECT 1").await?;
                 tokio::time::sleep(Duration::from_secs(4)).await; // hold it: every client needs its own open
@@ -116,7 +120,11 @@ async fn clients_wait_in_line_then_get_a_clear_timeout() {
     let waiter = tokio::spawn({
         let port = gw.addr().port();
         async move {
-            let (c, conn) = tokio_postgres::connect(&format!("host=127.0.0.1 port={port} user=postgres dbname=postgres"), tokio_postgres::NoTls).await?;
+            let (c, conn) = tokio_postgres::connect(
+                &format!("host=127.0.0.1 port={port} user=postgres dbname=postgres"),
+                tokio_postgres::NoTls,
+            )
+            .await?;
             tokio::spawn(conn);
             c.simple_query("SELECT 1").await.map(|_| ())
         }
@@ -136,7 +144,9 @@ async fn a_client_leaving_mid_transaction_is_rolled_back_before_reuse() {
     let gw = start(s).await;
     let c = client(&gw, "postgres", None).await.expect("session");
     c.batch_execute("CREATE TABLE t (id int)").await.expect("ddl");
-    c.batch_execute("BEGIN; INSERT INTO t VALUES (1); SET LOCAL statement_timeout = 1").await.expect("open transaction");
+    c.batch_execute("BEGIN; INSERT INTO t VALUES (1); SET LOCAL statement_timeout = 1")
+        .await
+        .expect("open transaction");
     drop(c); // vanishes without COMMIT/ROLLBACK
     let c = client(&gw, "postgres", None).await.expect("next session reuses the only upstream");
     let rows = c.simple_query("SELECT count(*) FROM t").await.expect("not inside the old transaction");
@@ -160,10 +170,14 @@ async fn an_upstream_killed_mid_query_fails_that_client_promptly_and_the_next_se
     let admin = direct(pg.port).await;
     let t0 = Instant::now();
     admin.execute("SELECT pg_terminate_backend($1)", &[&pid]).await.expect("kill the upstream backend");
-    let result = tokio::time::timeout(Duration::from_secs(3), running).await.expect("client answered promptly").expect("task");
+    let result =
+        tokio::time::timeout(Duration::from_secs(3), running).await.expect("client answered promptly").expect("task");
     let err = result.expect_err("the killed query fails");
     assert!(t0.elapsed() < Duration::from_secs(2));
-    assert!(err.to_string().contains("terminat") || err.as_db_error().is_some_and(|d| d.code().code() == "57P01"), "{err}");
+    assert!(
+        err.to_string().contains("terminat") || err.as_db_error().is_some_and(|d| d.code().code() == "57P01"),
+        "{err}"
+    );
     let next = client(&gw, "postgres", None).await.expect("next session");
     next.simple_query("SELECT 1").await.expect("next session works");
 }

@@ -40,9 +40,5 @@ pub enum InfraError {
 }
 
 fn tail_block(tail: &[String]) -> String {
-    if tail.is_empty() {
-        String::new()
-    } else {
-        format!("; last lines:\n  {}", tail.join("\n  "))
-    }
+    if tail.is_empty() { String::new() } else { format!("; last lines:\n  {}", tail.join("\n  ")) }
 }

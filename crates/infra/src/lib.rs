@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 pub use error::InfraError;
 pub use outputs::Outputs;
 pub use terraform::{Echo, Terraform};
-pub use vars::{VpnCertificates, TFVARS_FILE};
+pub use vars::{TFVARS_FILE, VpnCertificates};
 
 use dsql_deploy_config::Config;
 

@@ -32,10 +32,7 @@ impl Outputs {
         };
         let mut values = Map::new();
         for (name, entry) in entries {
-            let value = entry
-                .get("value")
-                .cloned()
-                .ok_or_else(|| bad(format!("output {name:?} has no \"value\"")))?;
+            let value = entry.get("value").cloned().ok_or_else(|| bad(format!("output {name:?} has no \"value\"")))?;
             values.insert(name, value);
         }
         Ok(Outputs { origin: origin.to_string(), values })
@@ -152,8 +149,9 @@ mod tests {
 
     #[test]
     fn env_text_is_sorted_key_value_lines() {
-        let env: BTreeMap<String, String> =
-            [("TEMPORAL_SQL_PORT", "5432"), ("TEMPORAL_SQL_HOST", "h.example")].map(|(k, v)| (k.into(), v.into())).into();
+        let env: BTreeMap<String, String> = [("TEMPORAL_SQL_PORT", "5432"), ("TEMPORAL_SQL_HOST", "h.example")]
+            .map(|(k, v)| (k.into(), v.into()))
+            .into();
         let text = env_file_text(&env, "test").unwrap();
         let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
         assert_eq!(lines, ["TEMPORAL_SQL_HOST=h.example", "TEMPORAL_SQL_PORT=5432"]);

@@ -94,11 +94,8 @@ impl Terraform {
 
     /// Runs Terraform and returns its standard output (for `output -json`).
     pub fn capture(&self, dir: &Path, args: &[&str], env: &[(String, String)]) -> Result<String> {
-        let output = self
-            .command(dir, args, env)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|source| self.spawn_error(source))?;
+        let output =
+            self.command(dir, args, env).stdin(Stdio::null()).output().map_err(|source| self.spawn_error(source))?;
         if output.status.success() {
             return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
         }

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use dsql_deploy_config::Config;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::{InfraError, Result};
 
@@ -106,7 +106,8 @@ pub fn write(dir: &Path, vars: &Map<String, Value>) -> Result<PathBuf> {
     let path = dir.join(TFVARS_FILE);
     let mut text = serde_json::to_string_pretty(vars).unwrap_or_default();
     text.push('\n');
-    fsutil::write_atomic(&path, text.as_bytes(), 0o644).map_err(|source| InfraError::Write { path: path.clone(), source })?;
+    fsutil::write_atomic(&path, text.as_bytes(), 0o644)
+        .map_err(|source| InfraError::Write { path: path.clone(), source })?;
     Ok(path)
 }
 

@@ -9,7 +9,7 @@ mod support;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use support::{moto_env, text, ModuleCopy};
+use support::{ModuleCopy, moto_env, text};
 
 const COMPLETE: &str = "examples/complete";
 const MINIMAL: &str = "examples/minimal";
@@ -155,7 +155,17 @@ fn bad_inputs_fail_plan_with_our_messages() {
         let env = moto_env(&moto);
         let copy_ref = &copy;
         s.spawn(move || {
-            let args = ["plan", "-input=false", "-no-color", "-var", "name=x", "-var", "create_vpc=false", "-var", "create_client_vpn=false"];
+            let args = [
+                "plan",
+                "-input=false",
+                "-no-color",
+                "-var",
+                "name=x",
+                "-var",
+                "create_vpc=false",
+                "-var",
+                "create_client_vpn=false",
+            ];
             let out = copy_ref.terraform(".", &args, &env);
             let folded = text(&out).split_whitespace().collect::<Vec<_>>().join(" ");
             assert!(!out.status.success(), "create_vpc=false without vpc_id was accepted");
@@ -164,7 +174,11 @@ fn bad_inputs_fail_plan_with_our_messages() {
         for (var, message) in cases {
             let (copy, vars, env) = (&copy, &vars, moto_env(&moto));
             s.spawn(move || {
-                let out = copy.terraform(COMPLETE, &["plan", "-input=false", "-no-color", "-lock=false", vars, "-var", var], &env);
+                let out = copy.terraform(
+                    COMPLETE,
+                    &["plan", "-input=false", "-no-color", "-lock=false", vars, "-var", var],
+                    &env,
+                );
                 let output = text(&out);
                 assert!(!out.status.success(), "{var} was accepted");
                 // Terraform wraps long messages; compare with whitespace folded.

@@ -8,7 +8,7 @@ mod support;
 
 use infra::policy::{self, PolicyChange};
 use infra::{Infra, Outputs, Terraform};
-use support::{moto_env, ModuleCopy};
+use support::{ModuleCopy, moto_env};
 
 const COMPLETE: &str = "examples/complete";
 

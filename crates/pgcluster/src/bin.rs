@@ -23,11 +23,7 @@ fn has_server(dir: &Path) -> bool {
 pub fn find_bin_dir() -> Result<BinDir> {
     if let Some(dir) = std::env::var_os("PG_BIN") {
         let dir = PathBuf::from(dir);
-        return if has_server(&dir) {
-            Ok(BinDir(dir))
-        } else {
-            Err(Error::BadBinDir(dir.display().to_string()))
-        };
+        return if has_server(&dir) { Ok(BinDir(dir)) } else { Err(Error::BadBinDir(dir.display().to_string())) };
     }
     let mut debian: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()

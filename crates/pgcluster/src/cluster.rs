@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{kill, Signal};
+use nix::sys::signal::{Signal, kill};
 use nix::unistd::{Pid, User};
 
 use crate::{BinDir, Error, Result};
@@ -117,8 +117,14 @@ impl Cluster {
         self.check_traversable()?;
 
         let mut cmd = self.command("initdb");
-        cmd.arg("-D").arg(&self.data_dir)
-            .args(["-U", &opts.superuser, "-E", "UTF8", "--locale=C", "--no-instructions"]);
+        cmd.arg("-D").arg(&self.data_dir).args([
+            "-U",
+            &opts.superuser,
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-instructions",
+        ]);
         let pwfile = match &opts.auth {
             Auth::Trust => {
                 cmd.args(["--auth=trust"]);
@@ -130,7 +136,8 @@ impl Cluster {
                 fs::write(&pwfile, format!("{password}\n")).map_err(Error::io("cannot write initdb password file"))?;
                 fs::set_permissions(&pwfile, fs::Permissions::from_mode(0o600)).map_err(Error::io("chmod pwfile"))?;
                 self.hand_over(&pwfile)?;
-                cmd.args(["--auth-local=scram-sha-256", "--auth-host=scram-sha-256"]).arg(format!("--pwfile={}", pwfile.display()));
+                cmd.args(["--auth-local=scram-sha-256", "--auth-host=scram-sha-256"])
+                    .arg(format!("--pwfile={}", pwfile.display()));
                 Some(pwfile)
             }
         };
@@ -159,7 +166,8 @@ impl Cluster {
             .map_err(Error::io(format!("cannot open {}", log_file.display())))?;
         self.hand_over(&log_file)?;
         let mut cmd = self.command("postgres");
-        cmd.arg("-D").arg(&self.data_dir)
+        cmd.arg("-D")
+            .arg(&self.data_dir)
             .args(["-p", &port.to_string()])
             .args(["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off"])
             .args(["-c", "full_page_writes=off", "-c", "synchronous_commit=off"]);

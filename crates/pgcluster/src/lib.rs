@@ -10,8 +10,8 @@
 mod bin;
 mod cluster;
 
-pub use bin::{find_bin_dir, BinDir};
-pub use cluster::{free_port, Auth, Cluster, InitOptions, RunningServer};
+pub use bin::{BinDir, find_bin_dir};
+pub use cluster::{Auth, Cluster, InitOptions, RunningServer, free_port};
 
 /// What can go wrong with a private cluster. Each message says how to fix it.
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +23,9 @@ pub enum Error {
     BinariesMissing,
     #[error("PG_BIN={0} does not contain initdb and postgres")]
     BadBinDir(String),
-    #[error("no unprivileged OS user to run PostgreSQL as (we are root and neither `postgres` nor `nobody` exists); create one with `useradd postgres`")]
+    #[error(
+        "no unprivileged OS user to run PostgreSQL as (we are root and neither `postgres` nor `nobody` exists); create one with `useradd postgres`"
+    )]
     NoUnprivilegedUser,
     #[error("{path} is not reachable by OS user {user}: {hint}")]
     NotTraversable { path: String, user: String, hint: String },

@@ -16,10 +16,8 @@ pub(crate) async fn credentials(opts: &ConnectOptions, region: &str) -> Result<S
     if let Some(provider) = &opts.credentials {
         return Ok(provider.clone());
     }
-    let provider = CHAIN
-        .get_or_try_init(|| dsql::token::credentials_from_chain(Some(region)))
-        .await
-        .map_err(Error::Token)?;
+    let provider =
+        CHAIN.get_or_try_init(|| dsql::token::credentials_from_chain(Some(region))).await.map_err(Error::Token)?;
     Ok(provider.clone())
 }
 

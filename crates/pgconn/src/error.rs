@@ -15,13 +15,17 @@ use crate::{Auth, ConnectOptions};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorClass {
     /// 40001: retry the whole transaction (OC000 data, OC001 schema).
-    Occ { code: OccCode },
+    Occ {
+        code: OccCode,
+    },
     /// 0A000: DSQL does not support the statement.
     Unsupported,
     /// 54000/54011: a transaction or query limit.
     Limit,
     /// Login refused; `expired` when the server said the token expired.
-    Auth { expired: bool },
+    Auth {
+        expired: bool,
+    },
     /// 53400/53300/"waking up": too many connections now; back off.
     RateLimited,
     /// Unreachable host, refused or dropped connection, timeout.
@@ -35,7 +39,9 @@ pub enum ErrorClass {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TlsProblem {
     /// The chain is fine but the certificate is for other names.
-    NameMismatch { presented: Vec<String> },
+    NameMismatch {
+        presented: Vec<String>,
+    },
     /// The chain does not lead to a trusted root.
     UnknownCa,
     /// Outside the certificate's validity period.
@@ -51,7 +57,10 @@ pub enum AuthProblem {
     WrongPassword,
     NoPassword,
     TokenExpired,
-    TokenRejected { action: TokenAction, region: String },
+    TokenRejected {
+        action: TokenAction,
+        region: String,
+    },
     /// Any other refusal (unknown role, pg_hba rule, …): the server's words.
     Refused,
 }
@@ -64,7 +73,9 @@ pub enum Error {
     /// Invalid options; the message names the fix.
     #[error("{0}")]
     Config(String),
-    #[error("cannot use CA file {path}: {detail}; pass a PEM file with the CA certificate(s) that signed the server's certificate")]
+    #[error(
+        "cannot use CA file {path}: {detail}; pass a PEM file with the CA certificate(s) that signed the server's certificate"
+    )]
     CaFile { path: String, detail: String },
     #[error("cannot mint an IAM auth token: {0}")]
     Token(#[source] MintError),
@@ -216,7 +227,9 @@ impl<'a> ConnectContext<'a> {
             (Auth::Iam { region }, false) => {
                 AuthProblem::TokenRejected { action: TokenAction::for_user(&self.opts.user), region: region.clone() }
             }
-            (Auth::Password(Some(_)), false) if code == dsql_errors::SQLSTATE_INVALID_PASSWORD => AuthProblem::WrongPassword,
+            (Auth::Password(Some(_)), false) if code == dsql_errors::SQLSTATE_INVALID_PASSWORD => {
+                AuthProblem::WrongPassword
+            }
             (Auth::Password(None), false) if code == dsql_errors::SQLSTATE_INVALID_PASSWORD => AuthProblem::NoPassword,
             _ => AuthProblem::Refused,
         }
@@ -321,7 +334,8 @@ pub(crate) fn tls_problem(err: &rustls::Error) -> TlsProblem {
 fn tls_message(target: &str, host: &str, problem: &TlsProblem, detail: &str) -> String {
     match problem {
         TlsProblem::NameMismatch { presented } => {
-            let names = if presented.is_empty() { String::new() } else { format!(" (it names {})", presented.join(", ")) };
+            let names =
+                if presented.is_empty() { String::new() } else { format!(" (it names {})", presented.join(", ")) };
             format!(
                 "TLS: the certificate of {target} is not valid for host name {host}{names}; connect using a name on \
                  the certificate, or use --sslmode verify-ca to check only the CA"
@@ -343,9 +357,9 @@ fn tls_message(target: &str, host: &str, problem: &TlsProblem, detail: &str) -> 
 
 fn auth_message(target: &str, user: &str, problem: &AuthProblem, message: &str) -> String {
     match problem {
-        AuthProblem::WrongPassword => format!(
-            "wrong password for user {user} at {target} (server: {message}); check the password you passed"
-        ),
+        AuthProblem::WrongPassword => {
+            format!("wrong password for user {user} at {target} (server: {message}); check the password you passed")
+        }
         AuthProblem::NoPassword => format!(
             "{target} asks user {user} for a password but none was given; pass one (e.g. --password-env VAR), or use --iam for DSQL"
         ),
@@ -365,7 +379,9 @@ fn auth_message(target: &str, user: &str, problem: &AuthProblem, message: &str) 
 fn server_message(code: &str, message: &str, hint: Option<&str>, class: &ErrorClass) -> String {
     let hint = hint.map(|h| format!(" (hint: {h})")).unwrap_or_default();
     let advice = match class {
-        ErrorClass::Occ { .. } => "; another transaction changed the same data or schema first: retry the whole transaction",
+        ErrorClass::Occ { .. } => {
+            "; another transaction changed the same data or schema first: retry the whole transaction"
+        }
         ErrorClass::Unsupported => "; the server (DSQL) does not support this statement: see `dsql-deploy schema lint`",
         ErrorClass::Limit => "; a DSQL transaction limit was hit: split the work into smaller transactions",
         ErrorClass::RateLimited => "; the cluster refused new connections for now: retry later or open fewer at once",

@@ -39,7 +39,9 @@ impl fmt::Display for SslMode {
 /// An sslmode name we do not support.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SslModeError {
-    #[error("sslmode {0:?} would allow an unencrypted connection; use require, verify-ca or verify-full (or disable for a local server)")]
+    #[error(
+        "sslmode {0:?} would allow an unencrypted connection; use require, verify-ca or verify-full (or disable for a local server)"
+    )]
     Opportunistic(String),
     #[error("unknown sslmode {0:?}; use one of disable, require, verify-ca, verify-full")]
     Unknown(String),
@@ -75,7 +77,12 @@ impl fmt::Debug for Auth {
 impl ConnectOptions {
     /// Options with the defaults: verify-full TLS, 10 s timeout, 4 attempts;
     /// IAM auth in the endpoint's region for DSQL hosts, no password otherwise.
-    pub fn new(host: impl Into<String>, port: u16, user: impl Into<String>, database: impl Into<String>) -> ConnectOptions {
+    pub fn new(
+        host: impl Into<String>,
+        port: u16,
+        user: impl Into<String>,
+        database: impl Into<String>,
+    ) -> ConnectOptions {
         let host = host.into();
         let auth = match dsql::endpoint::region_from_host(&host) {
             Some(region) => Auth::Iam { region },
@@ -135,7 +142,10 @@ impl ConnectOptions {
         } else if matches!(&self.auth, Auth::Iam { region } if region.trim().is_empty()) {
             Some("IAM auth needs a region; pass --region (e.g. us-east-1)".to_string())
         } else if matches!(self.auth, Auth::Iam { .. }) && self.sslmode == SslMode::Disable {
-            Some("IAM auth tokens must not travel in plaintext; use sslmode require, verify-ca or verify-full".to_string())
+            Some(
+                "IAM auth tokens must not travel in plaintext; use sslmode require, verify-ca or verify-full"
+                    .to_string(),
+            )
         } else {
             None
         };

@@ -85,7 +85,9 @@ async fn query_errors_are_classified_for_callers() {
     assert_eq!(pgconn::class_of(&err), ErrorClass::Occ { code: dsql::errors::OccCode::DataConflict });
     assert!(Error::from_db(&err).to_string().contains("retry the whole transaction"));
     let err = client
-        .batch_execute("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '54000', MESSAGE = 'transaction row limit exceeded'; END $$")
+        .batch_execute(
+            "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '54000', MESSAGE = 'transaction row limit exceeded'; END $$",
+        )
         .await
         .unwrap_err();
     assert_eq!(pgconn::class_of(&err), ErrorClass::Limit);
@@ -108,7 +110,8 @@ fn rate_limited_listener() -> (u16, Arc<AtomicU32>) {
             let mut body = vec![0u8; u32::from_be_bytes(len) as usize - 4];
             let _ = stream.read_exact(&mut body);
             let mut fields = Vec::new();
-            for (tag, value) in [(b'S', "FATAL"), (b'V', "FATAL"), (b'C', "53400"), (b'M', dsql::errors::RATE_EXCEEDED)] {
+            for (tag, value) in [(b'S', "FATAL"), (b'V', "FATAL"), (b'C', "53400"), (b'M', dsql::errors::RATE_EXCEEDED)]
+            {
                 fields.push(tag);
                 fields.extend_from_slice(value.as_bytes());
                 fields.push(0);

@@ -29,7 +29,10 @@ pub fn required_keys(doc: &Value) -> Vec<String> {
     };
     let stores = get(doc, &["persistence", "datastores"]).and_then(Value::as_mapping);
     need(stores.is_some(), "persistence.datastores is missing".into());
-    need(positive_int(get(doc, &["persistence", "numHistoryShards"])), "persistence.numHistoryShards must be a positive integer".into());
+    need(
+        positive_int(get(doc, &["persistence", "numHistoryShards"])),
+        "persistence.numHistoryShards must be a positive integer".into(),
+    );
     for (role, key) in [("default", "defaultStore"), ("visibility", "visibilityStore")] {
         let Some(name) = get(doc, &["persistence", key]).and_then(Value::as_str).filter(|s| !s.is_empty()) else {
             need(false, format!("persistence.{key} is missing"));
@@ -45,10 +48,16 @@ pub fn required_keys(doc: &Value) -> Vec<String> {
                 need(non_empty_str(get(store, &["sql", field])), format!("{base}.sql.{field} is missing or empty"));
             }
             for field in ["maxConns", "maxIdleConns"] {
-                need(positive_int(get(store, &["sql", field])), format!("{base}.sql.{field} must be a positive integer"));
+                need(
+                    positive_int(get(store, &["sql", field])),
+                    format!("{base}.sql.{field} must be a positive integer"),
+                );
             }
         } else {
-            need(non_empty_str(get(store, &["elasticsearch", "url", "host"])), format!("{base}.elasticsearch.url.host is missing"));
+            need(
+                non_empty_str(get(store, &["elasticsearch", "url", "host"])),
+                format!("{base}.elasticsearch.url.host is missing"),
+            );
             need(
                 non_empty_str(get(store, &["elasticsearch", "indices", "visibility"])),
                 format!("{base}.elasticsearch.indices.visibility is missing"),
@@ -79,6 +88,9 @@ pub fn required_keys(doc: &Value) -> Vec<String> {
         ),
         None => need(false, "clusterMetadata.currentClusterName is missing".into()),
     }
-    need(non_empty_str(get(doc, &["dynamicConfigClient", "filepath"])), "dynamicConfigClient.filepath is missing".into());
+    need(
+        non_empty_str(get(doc, &["dynamicConfigClient", "filepath"])),
+        "dynamicConfigClient.filepath is missing".into(),
+    );
     out
 }

@@ -41,7 +41,8 @@ pub fn host_ip(prefer_v6: bool) -> Result<IpAddr, String> {
     if !name.is_empty()
         && let Ok(addrs) = (name.as_str(), 0).to_socket_addrs()
     {
-        let usable: Vec<IpAddr> = addrs.map(|a| a.ip()).filter(|ip| !ip.is_loopback() && !ip.is_unspecified()).collect();
+        let usable: Vec<IpAddr> =
+            addrs.map(|a| a.ip()).filter(|ip| !ip.is_loopback() && !ip.is_unspecified()).collect();
         if let Some(ip) = usable.iter().find(|ip| ip.is_ipv6() == prefer_v6).or(usable.first()) {
             return Ok(*ip);
         }
@@ -58,7 +59,11 @@ pub fn host_ip(prefer_v6: bool) -> Result<IpAddr, String> {
 
 /// Resolves addresses, renders and lists the exports. `env` is the
 /// process environment; `output` overrides TEMPORAL_PERSISTENCE_CONFIG.
-pub fn prepare(env: &HashMap<String, String>, template: Option<&Template>, output: Option<PathBuf>) -> Result<Prepared, RenderError> {
+pub fn prepare(
+    env: &HashMap<String, String>,
+    template: Option<&Template>,
+    output: Option<PathBuf>,
+) -> Result<Prepared, RenderError> {
     let get = |k: &str| env.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let mut env = env.clone();
     let mut exports = Vec::new();

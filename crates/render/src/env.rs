@@ -151,7 +151,9 @@ pub fn from_env(env: &HashMap<String, String>, want: Option<VisibilityKind>) -> 
         enabled: r.parse("TEMPORAL_SQL_TLS_ENABLED", "true", parse::boolean, true),
         ca_file: r.existing_file("TEMPORAL_SQL_CA_FILE"),
         host_verification: r.parse("TEMPORAL_SQL_TLS_ENABLE_HOST_VERIFICATION", "true", parse::boolean, true),
-        server_name: r.get("TEMPORAL_SQL_SERVER_NAME").map(|_| r.parse("TEMPORAL_SQL_SERVER_NAME", "", parse::host, String::new())),
+        server_name: r
+            .get("TEMPORAL_SQL_SERVER_NAME")
+            .map(|_| r.parse("TEMPORAL_SQL_SERVER_NAME", "", parse::host, String::new())),
     };
     let max_conns = r.parse("TEMPORAL_SQL_MAX_CONNS", "50", parse::positive_u32, 50);
     let max_idle_default = max_conns.to_string();
@@ -237,7 +239,12 @@ fn read_visibility(r: &mut Reader<'_>, want: Option<VisibilityKind>) -> Visibili
             };
             let auth = basic_auth(r, "TEMPORAL_ELASTICSEARCH_USER", "TEMPORAL_ELASTICSEARCH_PASSWORD_FILE");
             Visibility::Elasticsearch {
-                scheme: r.parse("TEMPORAL_ELASTICSEARCH_SCHEME", "http", |t| parse::choice(t, &["http", "https"]).map(str::to_string), "http".into()),
+                scheme: r.parse(
+                    "TEMPORAL_ELASTICSEARCH_SCHEME",
+                    "http",
+                    |t| parse::choice(t, &["http", "https"]).map(str::to_string),
+                    "http".into(),
+                ),
                 host,
                 port: r.parse("TEMPORAL_ELASTICSEARCH_PORT", "9200", parse::port, 9200),
                 version: version(r, "TEMPORAL_ELASTICSEARCH_VERSION", "v8"),
@@ -246,7 +253,10 @@ fn read_visibility(r: &mut Reader<'_>, want: Option<VisibilityKind>) -> Visibili
             }
         }
         VisibilityKind::OpenSearch => {
-            let (scheme, host) = match r.required("TEMPORAL_OPENSEARCH_ENDPOINT", "set it to the OpenSearch URL, e.g. https://search-x.us-east-1.es.amazonaws.com") {
+            let (scheme, host) = match r.required(
+                "TEMPORAL_OPENSEARCH_ENDPOINT",
+                "set it to the OpenSearch URL, e.g. https://search-x.us-east-1.es.amazonaws.com",
+            ) {
                 Some(text) => opensearch_url(text).unwrap_or_else(|m| {
                     r.problems.push(Problem::new("TEMPORAL_OPENSEARCH_ENDPOINT", m));
                     (String::new(), String::new())
@@ -296,11 +306,17 @@ fn basic_auth(r: &mut Reader<'_>, user_var: &str, file_var: &str) -> Option<Basi
             Some(BasicAuth { user: user.to_string(), password })
         }
         (Some(_), None) => {
-            r.problems.push(Problem::missing(file_var, &format!("{user_var} is set, so a password is needed; point it at the password file")));
+            r.problems.push(Problem::missing(
+                file_var,
+                &format!("{user_var} is set, so a password is needed; point it at the password file"),
+            ));
             None
         }
         (None, Some(_)) => {
-            r.problems.push(Problem::missing(user_var, &format!("{file_var} is set, so a user is needed too (or unset {file_var})")));
+            r.problems.push(Problem::missing(
+                user_var,
+                &format!("{file_var} is set, so a user is needed too (or unset {file_var})"),
+            ));
             None
         }
         (None, None) => None,
@@ -309,7 +325,8 @@ fn basic_auth(r: &mut Reader<'_>, user_var: &str, file_var: &str) -> Option<Basi
 
 /// `https://host[:port]` → ("https", "host[:port]").
 fn opensearch_url(text: &str) -> Result<(String, String), String> {
-    let url = url::Url::parse(text).map_err(|e| format!("'{text}' is not a URL ({e}); use https://<domain-endpoint>"))?;
+    let url =
+        url::Url::parse(text).map_err(|e| format!("'{text}' is not a URL ({e}); use https://<domain-endpoint>"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("'{text}' must start with https:// (or http://)"));
     }
@@ -340,13 +357,21 @@ fn read_server(r: &mut Reader<'_>) -> ServerInputs {
         worker_membership: port(r, "WORKER_MEMBERSHIP_PORT", dp.worker_membership),
     };
     ServerInputs {
-        log_level: r.parse("TEMPORAL_LOG_LEVEL", "info", |t| parse::choice(t, &LOG_LEVELS).map(str::to_string), d.log_level),
+        log_level: r.parse(
+            "TEMPORAL_LOG_LEVEL",
+            "info",
+            |t| parse::choice(t, &LOG_LEVELS).map(str::to_string),
+            d.log_level,
+        ),
         bind_on_ip: r.parse("BIND_ON_IP", "127.0.0.1", parse::ip, d.bind_on_ip),
         broadcast_address: r.get("TEMPORAL_BROADCAST_ADDRESS").and_then(|_| {
             let ip = r.parse("TEMPORAL_BROADCAST_ADDRESS", "", |t| parse::ip(t).map(Some), None);
             ip.filter(|ip| !ip.is_unspecified()).or_else(|| {
                 if ip.is_some() {
-                    r.problems.push(Problem::new("TEMPORAL_BROADCAST_ADDRESS", "must be a concrete address other members can reach, not 0.0.0.0 or ::"));
+                    r.problems.push(Problem::new(
+                        "TEMPORAL_BROADCAST_ADDRESS",
+                        "must be a concrete address other members can reach, not 0.0.0.0 or ::",
+                    ));
                 }
                 None
             })
@@ -354,7 +379,12 @@ fn read_server(r: &mut Reader<'_>) -> ServerInputs {
         public_frontend_address: r
             .get("PUBLIC_FRONTEND_ADDRESS")
             .map(|_| r.parse("PUBLIC_FRONTEND_ADDRESS", "", parse::host_port, String::new())),
-        prometheus_endpoint: r.parse("PROMETHEUS_ENDPOINT", &d.prometheus_endpoint, parse::host_port, d.prometheus_endpoint.clone()),
+        prometheus_endpoint: r.parse(
+            "PROMETHEUS_ENDPOINT",
+            &d.prometheus_endpoint,
+            parse::host_port,
+            d.prometheus_endpoint.clone(),
+        ),
         dynamic_config_path: r.string("DYNAMIC_CONFIG_FILE_PATH", DEFAULT_DYNAMIC_CONFIG_PATH),
         ports,
     }

@@ -123,7 +123,10 @@ pub struct BasicAuth {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpenSearchAuth {
     /// SigV4 request signing (Temporal signs for service `es`).
-    AwsSigning { region: String, credential_provider: String },
+    AwsSigning {
+        region: String,
+        credential_provider: String,
+    },
     Basic(BasicAuth),
 }
 
@@ -334,7 +337,10 @@ impl Inputs {
         let ports = self.server.ports.named();
         for (i, (name, port)) in ports.iter().enumerate() {
             if let Some((other, _)) = ports[..i].iter().find(|(_, p)| p == port) {
-                problems.push(Problem::new(name, format!("port {port} is also used by {other}; give each service its own port")));
+                problems.push(Problem::new(
+                    name,
+                    format!("port {port} is also used by {other}; give each service its own port"),
+                ));
             }
         }
         problems

@@ -34,7 +34,8 @@ struct Occurrence {
 
 fn is_name(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_uppercase()) && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Every `${...}` in the text, checked for syntax and position.
@@ -129,7 +130,8 @@ pub fn substitute(template: &str, values: &Values) -> Result<(String, Vec<Slot>)
     let doc: Value = serde_yaml_ng::from_str(template).map_err(|e| format!("is not valid YAML: {e}"))?;
     let slots = slots(&doc)?;
 
-    let mut unknown: Vec<&str> = occurrences.iter().map(|o| o.name.as_str()).filter(|n| values.get(n).is_none()).collect();
+    let mut unknown: Vec<&str> =
+        occurrences.iter().map(|o| o.name.as_str()).filter(|n| values.get(n).is_none()).collect();
     unknown.dedup();
     if !unknown.is_empty() {
         let known: Vec<_> = values.names().collect();
@@ -150,7 +152,9 @@ pub fn substitute(template: &str, values: &Values) -> Result<(String, Vec<Slot>)
         m
     };
     if count(&mut occurrences.iter().map(|o| o.name.as_str())) != count(&mut slots.iter().map(|s| s.name.as_str())) {
-        return Err("a placeholder is quoted or otherwise not a plain YAML value; write `key: ${NAME}` without quotes".into());
+        return Err(
+            "a placeholder is quoted or otherwise not a plain YAML value; write `key: ${NAME}` without quotes".into()
+        );
     }
 
     let mut out = String::with_capacity(template.len() + 256);

@@ -43,7 +43,8 @@ pub struct Template {
 
 impl Template {
     /// Names accepted by `--template`.
-    pub const NAMES: [&'static str; 4] = ["dsql-elasticsearch", "dsql-opensearch", "postgres-elasticsearch", "postgres-opensearch"];
+    pub const NAMES: [&'static str; 4] =
+        ["dsql-elasticsearch", "dsql-opensearch", "postgres-elasticsearch", "postgres-opensearch"];
 
     pub fn embedded(persistence: PersistenceKind, visibility: VisibilityKind) -> Template {
         let (p_name, p_text) = match persistence {
@@ -129,7 +130,10 @@ impl Template {
             ));
         }
         if v != iv {
-            return Some(format!("template {} does not fit the visibility variables; use --template {}", self.name, want.name));
+            return Some(format!(
+                "template {} does not fit the visibility variables; use --template {}",
+                self.name, want.name
+            ));
         }
         None
     }

@@ -74,10 +74,13 @@ impl Values {
         v.set("SQL_DATABASE", sql.database.as_str());
         v.set("SQL_CONNECT_ADDR", join_host_port(&sql.host, sql.port));
         v.set("SQL_USER", sql.user.as_str());
-        v.secret("SQL_PASSWORD", match &sql.auth {
-            SqlAuth::Password(s) => s.expose(),
-            SqlAuth::Iam { .. } => "",
-        });
+        v.secret(
+            "SQL_PASSWORD",
+            match &sql.auth {
+                SqlAuth::Password(s) => s.expose(),
+                SqlAuth::Iam { .. } => "",
+            },
+        );
         // Extra DSN parameters: lib/pq and pgx both take connect_timeout in
         // whole seconds, and pass unknown ones (search_path) to the server.
         let mut attrs = Mapping::new();
@@ -148,7 +151,10 @@ impl Values {
         ] {
             v.set(name, num(port));
         }
-        v.set("FRONTEND_ADDRESS", server.public_frontend_address.clone().unwrap_or_else(|| default_frontend_address(server)));
+        v.set(
+            "FRONTEND_ADDRESS",
+            server.public_frontend_address.clone().unwrap_or_else(|| default_frontend_address(server)),
+        );
         v.set("PROMETHEUS_ENDPOINT", server.prometheus_endpoint.as_str());
         v.set("DYNAMIC_CONFIG_PATH", server.dynamic_config_path.as_str());
         v

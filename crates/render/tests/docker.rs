@@ -46,7 +46,16 @@ fn compose_file_is_valid_and_mounts_the_host_secrets() {
     .unwrap();
     let doc = compose_config(&env_file);
     let services = doc["services"].as_mapping().unwrap();
-    for name in ["elasticsearch", "elasticsearch-setup", "gateway", "temporal-history", "temporal-matching", "temporal-frontend", "temporal-worker", "temporal-ui"] {
+    for name in [
+        "elasticsearch",
+        "elasticsearch-setup",
+        "gateway",
+        "temporal-history",
+        "temporal-matching",
+        "temporal-frontend",
+        "temporal-worker",
+        "temporal-ui",
+    ] {
         assert!(services.contains_key(name), "service {name} missing");
     }
     let history = &doc["services"]["temporal-history"];
@@ -59,7 +68,8 @@ fn compose_file_is_valid_and_mounts_the_host_secrets() {
             other => format!("{}:{}", other["source"].as_str().unwrap_or(""), other["target"].as_str().unwrap_or("")),
         })
         .collect();
-    let mounted = |host: &Path, target: &str| mounts.iter().any(|m| m.starts_with(&format!("{}:{target}", host.display())));
+    let mounted =
+        |host: &Path, target: &str| mounts.iter().any(|m| m.starts_with(&format!("{}:{target}", host.display())));
     assert!(mounted(&sql_pw, "/run/secrets/sql-password"), "{mounts:?}");
     assert!(mounted(&os_pw, "/run/secrets/opensearch-password"), "{mounts:?}");
     assert_eq!(history["environment"]["TEMPORAL_SQL_PLUGIN_NAME"].as_str(), Some("postgres12"));
@@ -112,7 +122,11 @@ fn every_path_the_dockerfile_copies_exists_and_is_not_ignored() {
     for src in &sources {
         assert!(repo().join(src).exists(), "Dockerfile copies {src}, which does not exist");
         let trimmed = src.trim_end_matches('/');
-        let kept = if trimmed == "." { true } else { ignore.lines().any(|l| l.trim_start_matches('!').trim_end_matches('/') == trimmed) };
+        let kept = if trimmed == "." {
+            true
+        } else {
+            ignore.lines().any(|l| l.trim_start_matches('!').trim_end_matches('/') == trimmed)
+        };
         assert!(kept, "{src} is copied but not re-included (!{src}) in docker/Dockerfile.dockerignore");
     }
     // The image starts through our entrypoint, which execs the server.

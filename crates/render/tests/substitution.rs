@@ -73,7 +73,12 @@ fn output_missing_required_keys_is_refused() {
     let t = render::Template::from_text("tiny", "log:\n  level: ${LOG_LEVEL}\n");
     match render::render(&inputs(&common::dsql_es()), &t) {
         Err(render::RenderError::Output { message, .. }) => {
-            for key in ["persistence.datastores", "persistence.defaultStore", "services.frontend.rpc.grpcPort", "dynamicConfigClient.filepath"] {
+            for key in [
+                "persistence.datastores",
+                "persistence.defaultStore",
+                "services.frontend.rpc.grpcPort",
+                "dynamicConfigClient.filepath",
+            ] {
                 assert!(message.contains(key), "{key} not reported: {message}");
             }
         }
@@ -139,7 +144,10 @@ fn inputs_built_by_code_render_without_environment() {
     assert!(rendered.text.contains("connectAddr: localhost:15432"), "{}", rendered.text);
     assert!(rendered.text.contains("caFile: /tmp/emulator/ca.pem"));
     inputs.sql.max_idle_conns = inputs.sql.max_conns + 1;
-    assert!(matches!(render::render(&inputs, &render::Template::for_inputs(&inputs)), Err(render::RenderError::Invalid(_))));
+    assert!(matches!(
+        render::render(&inputs, &render::Template::for_inputs(&inputs)),
+        Err(render::RenderError::Invalid(_))
+    ));
 }
 
 #[test]

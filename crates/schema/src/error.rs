@@ -24,7 +24,9 @@ pub enum Error {
     NotSetUp { name: String },
     #[error("index {index} (job {job_id}) {status}: {details}; fix the cause, `DROP INDEX {index}` and rerun")]
     IndexJobFailed { index: String, job_id: String, status: String, details: String },
-    #[error("index {index} (job {job_id}) still {status} after {secs} s; rerun to keep waiting, or raise --index-timeout / schema.index_job_timeout_secs")]
+    #[error(
+        "index {index} (job {job_id}) still {status} after {secs} s; rerun to keep waiting, or raise --index-timeout / schema.index_job_timeout_secs"
+    )]
     IndexJobTimeout { index: String, job_id: String, status: String, secs: u64 },
     #[error("schema_version holds {recorded:?}, which is not a version number; fix the row or set up again with -o")]
     BadRecordedVersion { recorded: String },

@@ -37,11 +37,17 @@ pub struct Manifest {
 /// Why a manifest was refused. Messages name the file and say how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ManifestError {
-    #[error("{path}: malformed manifest: {reason} (expected JSON with CurrVersion, MinCompatibleVersion, Description, SchemaUpdateCqlFiles)")]
+    #[error(
+        "{path}: malformed manifest: {reason} (expected JSON with CurrVersion, MinCompatibleVersion, Description, SchemaUpdateCqlFiles)"
+    )]
     Malformed { path: String, reason: String },
-    #[error("{path}: CurrVersion {manifest} does not match the directory name v{dir} (rename the directory or fix CurrVersion)")]
+    #[error(
+        "{path}: CurrVersion {manifest} does not match the directory name v{dir} (rename the directory or fix CurrVersion)"
+    )]
     DirMismatch { path: String, dir: String, manifest: String },
-    #[error("{path}: MinCompatibleVersion {min} is newer than CurrVersion {curr} (versions must not go backwards; lower MinCompatibleVersion)")]
+    #[error(
+        "{path}: MinCompatibleVersion {min} is newer than CurrVersion {curr} (versions must not go backwards; lower MinCompatibleVersion)"
+    )]
     MinAfterCurr { path: String, min: String, curr: String },
     #[error("{path}: SchemaUpdateCqlFiles is empty (list the version's .sql files, or set AllowNoCqlFiles)")]
     NoFiles { path: String },
@@ -53,12 +59,14 @@ pub enum ManifestError {
 pub fn parse(path: &str, dir_version: &str, bytes: &[u8]) -> Result<Manifest, ManifestError> {
     let malformed = |reason: String| ManifestError::Malformed { path: path.to_string(), reason };
     let raw: RawManifest = serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
-    let curr: Version = raw.curr_version.parse().map_err(|e: crate::version::BadVersion| malformed(format!("CurrVersion: {e}")))?;
+    let curr: Version =
+        raw.curr_version.parse().map_err(|e: crate::version::BadVersion| malformed(format!("CurrVersion: {e}")))?;
     let min: Version = raw
         .min_compatible_version
         .parse()
         .map_err(|e: crate::version::BadVersion| malformed(format!("MinCompatibleVersion: {e}")))?;
-    let dir: Version = dir_version.parse().map_err(|e: crate::version::BadVersion| malformed(format!("directory name: {e}")))?;
+    let dir: Version =
+        dir_version.parse().map_err(|e: crate::version::BadVersion| malformed(format!("directory name: {e}")))?;
     if curr != dir {
         return Err(ManifestError::DirMismatch {
             path: path.to_string(),
@@ -67,7 +75,11 @@ pub fn parse(path: &str, dir_version: &str, bytes: &[u8]) -> Result<Manifest, Ma
         });
     }
     if min > curr {
-        return Err(ManifestError::MinAfterCurr { path: path.to_string(), min: min.to_string(), curr: curr.to_string() });
+        return Err(ManifestError::MinAfterCurr {
+            path: path.to_string(),
+            min: min.to_string(),
+            curr: curr.to_string(),
+        });
     }
     if raw.schema_update_cql_files.is_empty() && !raw.allow_no_cql_files {
         return Err(ManifestError::NoFiles { path: path.to_string() });
@@ -92,7 +104,8 @@ pub fn parse(path: &str, dir_version: &str, bytes: &[u8]) -> Result<Manifest, Ma
 mod tests {
     use super::*;
 
-    const GOOD: &str = r#"{"CurrVersion":"1.2","MinCompatibleVersion":"1.0","Description":"d","SchemaUpdateCqlFiles":["a.sql"]}"#;
+    const GOOD: &str =
+        r#"{"CurrVersion":"1.2","MinCompatibleVersion":"1.0","Description":"d","SchemaUpdateCqlFiles":["a.sql"]}"#;
 
     #[test]
     fn parses_temporal_sql_tool_manifests() {

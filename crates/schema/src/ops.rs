@@ -50,7 +50,12 @@ pub async fn create_database(target: &Target) -> Result<Created, Error> {
                     other => other?,
                 }
             }
-            Ok(Created { dialect: Dialect::Postgres, kind: "database", name: target.database.clone(), created: !existed })
+            Ok(Created {
+                dialect: Dialect::Postgres,
+                kind: "database",
+                name: target.database.clone(),
+                created: !existed,
+            })
         }
     }
 }
@@ -187,7 +192,11 @@ pub struct UpdateOutcome {
 
 /// temporal-sql-tool's update-schema: plan from the recorded version, run
 /// each version's statements, record it, next.
-pub async fn update_schema(target: &Target, source: &Versioned, goal: Option<&Version>) -> Result<UpdateOutcome, Error> {
+pub async fn update_schema(
+    target: &Target,
+    source: &Versioned,
+    goal: Option<&Version>,
+) -> Result<UpdateOutcome, Error> {
     // Check the whole tree before touching the database.
     let versions = source.load()?;
     if let Some(goal) = goal {
@@ -202,7 +211,12 @@ pub async fn update_schema(target: &Target, source: &Versioned, goal: Option<&Ve
     let mut applied = Vec::new();
     let mut old = current.clone();
     for step in &plan.steps {
-        session.note(format!("applying v{} ({} statements): {}", step.version, step.statements.len(), step.manifest.description));
+        session.note(format!(
+            "applying v{} ({} statements): {}",
+            step.version,
+            step.statements.len(),
+            step.manifest.description
+        ));
         for s in &step.statements {
             let at = format!("{}:{}:{}", s.file, s.statement.line, s.statement.column);
             session.run_statement(&at, &s.statement).await?;

@@ -27,15 +27,23 @@ impl Plan<'_> {
 /// A target that cannot be reached.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    #[error("target version {target} does not exist (available: {available}); pick one of them or leave out --version for the newest")]
+    #[error(
+        "target version {target} does not exist (available: {available}); pick one of them or leave out --version for the newest"
+    )]
     UnknownTarget { target: String, available: String },
-    #[error("target version {target} is older than the recorded version {current}; schema downgrades are not supported (drop and set up again instead)")]
+    #[error(
+        "target version {target} is older than the recorded version {current}; schema downgrades are not supported (drop and set up again instead)"
+    )]
     Backwards { target: String, current: String },
 }
 
 /// Plans an update from `current` (see module docs). `available` must be
 /// sorted ascending, as `Versioned::load` returns it.
-pub fn plan_update<'a>(current: &Version, available: &'a [VersionDir], target: Option<&Version>) -> Result<Plan<'a>, PlanError> {
+pub fn plan_update<'a>(
+    current: &Version,
+    available: &'a [VersionDir],
+    target: Option<&Version>,
+) -> Result<Plan<'a>, PlanError> {
     if let Some(target) = target {
         if !available.iter().any(|v| &v.version == target) {
             return Err(PlanError::UnknownTarget {
@@ -47,10 +55,7 @@ pub fn plan_update<'a>(current: &Version, available: &'a [VersionDir], target: O
             return Err(PlanError::Backwards { target: target.to_string(), current: current.to_string() });
         }
     }
-    let steps = available
-        .iter()
-        .filter(|v| &v.version > current && target.is_none_or(|t| &v.version <= t))
-        .collect();
+    let steps = available.iter().filter(|v| &v.version > current && target.is_none_or(|t| &v.version <= t)).collect();
     Ok(Plan { from: current.clone(), steps })
 }
 

@@ -22,13 +22,31 @@ pub type Progress = dyn Fn(&Event) + Send + Sync;
 /// What the tool is doing.
 #[derive(Debug)]
 pub enum Event<'a> {
-    Connected { dialect: Dialect, target: String },
+    Connected {
+        dialect: Dialect,
+        target: String,
+    },
     /// One statement finished (`skipped` when the object already existed).
-    Statement { at: &'a str, summary: String, skipped: bool, elapsed: Duration },
+    Statement {
+        at: &'a str,
+        summary: String,
+        skipped: bool,
+        elapsed: Duration,
+    },
     /// Still waiting for an index job.
-    IndexJob { index: &'a str, job_id: &'a str, status: &'a str, elapsed: Duration },
+    IndexJob {
+        index: &'a str,
+        job_id: &'a str,
+        status: &'a str,
+        elapsed: Duration,
+    },
     /// A conflict (40001) that will be retried.
-    Retry { at: &'a str, sqlstate: &'a str, message: &'a str, attempt: u32 },
+    Retry {
+        at: &'a str,
+        sqlstate: &'a str,
+        message: &'a str,
+        attempt: u32,
+    },
     Note(String),
 }
 
@@ -61,7 +79,14 @@ pub struct Session {
 }
 
 impl Session {
-    pub(crate) fn new(client: Client, dialect: Dialect, schema: String, db_name: String, progress: Arc<Progress>, index_timeout: Duration) -> Self {
+    pub(crate) fn new(
+        client: Client,
+        dialect: Dialect,
+        schema: String,
+        db_name: String,
+        progress: Arc<Progress>,
+        index_timeout: Duration,
+    ) -> Self {
         Self { client, dialect, schema, db_name, progress, index_timeout }
     }
 
@@ -95,7 +120,12 @@ impl Session {
             Err(Error::Sql { sqlstate, .. }) if already_done(statement.first_keyword(), &sqlstate) => true,
             Err(e) => return Err(e),
         };
-        (self.progress)(&Event::Statement { at, summary: summarize(&statement.text), skipped, elapsed: started.elapsed() });
+        (self.progress)(&Event::Statement {
+            at,
+            summary: summarize(&statement.text),
+            skipped,
+            elapsed: started.elapsed(),
+        });
         Ok(())
     }
 
@@ -240,7 +270,8 @@ fn job_id(rows: &[SimpleQueryMessage]) -> Option<String> {
 /// sessions that collided do not collide again in lockstep).
 fn backoff(attempt: u32) -> Duration {
     let base = Duration::from_millis(100).saturating_mul(1 << attempt.min(6)).min(Duration::from_secs(5));
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let jitter = base.mul_f64(f64::from(nanos % 1000) / 2000.0);
     base - jitter
 }

@@ -66,9 +66,13 @@ pub enum SourceError {
     UnknownEmbedded { name: String, available: Vec<String> },
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },
-    #[error("{dir}: no version directories (vX.Y/manifest.json) found; point --schema-dir at the `versioned` directory of a schema")]
+    #[error(
+        "{dir}: no version directories (vX.Y/manifest.json) found; point --schema-dir at the `versioned` directory of a schema"
+    )]
     NoVersions { dir: String },
-    #[error("{dir}: no manifest.json (every version directory needs one with CurrVersion, MinCompatibleVersion, Description, SchemaUpdateCqlFiles)")]
+    #[error(
+        "{dir}: no manifest.json (every version directory needs one with CurrVersion, MinCompatibleVersion, Description, SchemaUpdateCqlFiles)"
+    )]
     MissingManifest { dir: String },
     #[error("{dir} and {other} are the same version; keep one of them")]
     DuplicateVersion { dir: String, other: String },
@@ -76,9 +80,13 @@ pub enum SourceError {
     Manifest(#[from] ManifestError),
     #[error("{path}: {source}")]
     Split { path: String, source: split::SplitError },
-    #[error("{path}:{line}:{column}: two statements in one: a second {keyword} starts at {line2}:{column2} (end the first statement with `;`; DSQL runs one DDL statement per transaction)")]
+    #[error(
+        "{path}:{line}:{column}: two statements in one: a second {keyword} starts at {line2}:{column2} (end the first statement with `;`; DSQL runs one DDL statement per transaction)"
+    )]
     TwoStatements { path: String, line: usize, column: usize, keyword: String, line2: usize, column2: usize },
-    #[error("{path}:{line}:{column}: statement starts with {word:?}; schema files may hold only CREATE, ALTER, INSERT and DROP statements")]
+    #[error(
+        "{path}:{line}:{column}: statement starts with {word:?}; schema files may hold only CREATE, ALTER, INSERT and DROP statements"
+    )]
     NotAllowed { path: String, line: usize, column: usize, word: String },
     #[error("{path}: no statements (add the version's SQL, or remove the file from SchemaUpdateCqlFiles)")]
     EmptyVersion { path: String },
@@ -88,7 +96,9 @@ impl Versioned {
     /// Resolves `-s NAME` against the embedded sets.
     pub fn embedded(name: &str) -> Result<Self, SourceError> {
         let name = name.trim_matches('/');
-        if embedded_names().contains(&name) && embedded::FILES.iter().any(|(p, _)| p.starts_with(&format!("{name}/versioned/"))) {
+        if embedded_names().contains(&name)
+            && embedded::FILES.iter().any(|(p, _)| p.starts_with(&format!("{name}/versioned/")))
+        {
             Ok(Self::Embedded(name.to_string()))
         } else {
             Err(unknown_embedded(name))
@@ -128,7 +138,9 @@ impl Versioned {
 
     fn read(&self, rel: &str) -> Result<Option<Vec<u8>>, SourceError> {
         match self {
-            Self::Embedded(name) => Ok(embedded_file(&format!("{name}/versioned/{rel}")).map(|t| t.as_bytes().to_vec())),
+            Self::Embedded(name) => {
+                Ok(embedded_file(&format!("{name}/versioned/{rel}")).map(|t| t.as_bytes().to_vec()))
+            }
             Self::Dir(dir) => match std::fs::read(dir.join(rel)) {
                 Ok(bytes) => Ok(Some(bytes)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -150,7 +162,8 @@ impl Versioned {
         let mut out: Vec<VersionDir> = Vec::with_capacity(dirs.len());
         for dir in dirs {
             let manifest_rel = format!("{dir}/manifest.json");
-            let bytes = self.read(&manifest_rel)?.ok_or_else(|| SourceError::MissingManifest { dir: self.display(&dir) })?;
+            let bytes =
+                self.read(&manifest_rel)?.ok_or_else(|| SourceError::MissingManifest { dir: self.display(&dir) })?;
             let manifest = manifest::parse(&self.display(&manifest_rel), &dir[1..], &bytes)?;
             let mut statements = Vec::new();
             for file in &manifest.files {
@@ -161,13 +174,20 @@ impl Versioned {
                     source: std::io::Error::new(std::io::ErrorKind::NotFound, "listed in manifest.json but missing"),
                 })?;
                 let text = String::from_utf8_lossy(&bytes);
-                statements.extend(check_file(&path, &text)?.into_iter().map(|statement| SourcedStatement { file: path.clone(), statement }));
+                statements.extend(
+                    check_file(&path, &text)?
+                        .into_iter()
+                        .map(|statement| SourcedStatement { file: path.clone(), statement }),
+                );
             }
             if statements.is_empty() && !manifest.files.is_empty() {
                 return Err(SourceError::EmptyVersion { path: self.display(&dir) });
             }
             if let Some(prev) = out.iter().find(|v| v.version == manifest.curr_version) {
-                return Err(SourceError::DuplicateVersion { dir: self.display(&dir), other: format!("v{}", prev.version) });
+                return Err(SourceError::DuplicateVersion {
+                    dir: self.display(&dir),
+                    other: format!("v{}", prev.version),
+                });
             }
             out.push(VersionDir { version: manifest.curr_version.clone(), manifest, statements });
         }
@@ -180,7 +200,8 @@ impl Versioned {
 pub fn schema_file(file: Option<&Path>, name: Option<&str>) -> Result<Option<(String, Vec<Statement>)>, SourceError> {
     let (path, text) = match (file, name) {
         (Some(path), _) => {
-            let text = std::fs::read_to_string(path).map_err(|source| SourceError::Io { path: path.display().to_string(), source })?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|source| SourceError::Io { path: path.display().to_string(), source })?;
             (path.display().to_string(), text)
         }
         (None, Some(name)) => {
@@ -207,14 +228,24 @@ pub fn check_file(path: &str, text: &str) -> Result<Vec<Statement>, SourceError>
             });
         }
         if let Some((line2, column2, keyword)) = s.embedded_statement() {
-            return Err(SourceError::TwoStatements { path: path.to_string(), line: s.line, column: s.column, keyword, line2, column2 });
+            return Err(SourceError::TwoStatements {
+                path: path.to_string(),
+                line: s.line,
+                column: s.column,
+                keyword,
+                line2,
+                column2,
+            });
         }
     }
     Ok(statements)
 }
 
 fn unknown_embedded(name: &str) -> SourceError {
-    SourceError::UnknownEmbedded { name: name.to_string(), available: embedded_names().iter().map(|s| s.to_string()).collect() }
+    SourceError::UnknownEmbedded {
+        name: name.to_string(),
+        available: embedded_names().iter().map(|s| s.to_string()).collect(),
+    }
 }
 
 #[cfg(test)]
@@ -233,7 +264,8 @@ mod tests {
     fn schema_sql_holds_the_same_statements_as_the_versioned_files() {
         let (_, full) = schema_file(None, Some("dsql/v12/temporal")).unwrap().unwrap();
         let versions = Versioned::embedded("dsql/v12/temporal").unwrap().load().unwrap();
-        let versioned: Vec<String> = versions.iter().flat_map(|v| v.statements.iter().map(|s| s.statement.text.clone())).collect();
+        let versioned: Vec<String> =
+            versions.iter().flat_map(|v| v.statements.iter().map(|s| s.statement.text.clone())).collect();
         let full: Vec<String> = full.into_iter().map(|s| s.text).collect();
         assert_eq!(full, versioned);
     }
@@ -241,11 +273,8 @@ mod tests {
     #[test]
     fn the_temporal_schema_has_37_tables() {
         let (_, full) = schema_file(None, Some("dsql/v12/temporal")).unwrap().unwrap();
-        let tables: std::collections::BTreeSet<&str> = full
-            .iter()
-            .filter(|s| s.text.starts_with("CREATE TABLE"))
-            .filter_map(|s| s.object_name())
-            .collect();
+        let tables: std::collections::BTreeSet<&str> =
+            full.iter().filter(|s| s.text.starts_with("CREATE TABLE")).filter_map(|s| s.object_name()).collect();
         assert_eq!(tables.len(), 37, "{tables:?}");
     }
 

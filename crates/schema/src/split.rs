@@ -65,8 +65,19 @@ impl Statement {
     /// `INSERT INTO`.
     pub fn embedded_statement(&self) -> Option<(usize, usize, String)> {
         const OBJECTS: &[&str] = &[
-            "TABLE", "INDEX", "SCHEMA", "SEQUENCE", "VIEW", "TYPE", "FUNCTION", "DATABASE",
-            "EXTENSION", "TRIGGER", "DOMAIN", "ROLE", "MATERIALIZED",
+            "TABLE",
+            "INDEX",
+            "SCHEMA",
+            "SEQUENCE",
+            "VIEW",
+            "TYPE",
+            "FUNCTION",
+            "DATABASE",
+            "EXTENSION",
+            "TRIGGER",
+            "DOMAIN",
+            "ROLE",
+            "MATERIALIZED",
         ];
         if !matches!(self.first_keyword(), "CREATE" | "ALTER" | "DROP" | "INSERT") {
             return None;
@@ -302,8 +313,8 @@ impl<'a> Lexer<'a> {
         let rest = &self.src[at + 1..];
         let close = rest.find('$')?;
         let tag = &rest[..close];
-        let valid = tag.chars().all(|c| c.is_alphanumeric() || c == '_')
-            && !tag.starts_with(|c: char| c.is_ascii_digit());
+        let valid =
+            tag.chars().all(|c| c.is_alphanumeric() || c == '_') && !tag.starts_with(|c: char| c.is_ascii_digit());
         valid.then(|| format!("${tag}$"))
     }
 

@@ -71,7 +71,9 @@ impl Target {
     async fn connect_to(&self, database: &str) -> Result<tokio_postgres::Client, Error> {
         let mut opts = self.connect.clone();
         opts.database = database.to_string();
-        pgconn::connect(&opts).await.map_err(|source| Error::Connect { target: self.describe(database), source: Box::new(source) })
+        pgconn::connect(&opts)
+            .await
+            .map_err(|source| Error::Connect { target: self.describe(database), source: Box::new(source) })
     }
 
     /// Connects to the default database and finds out what the server is.

@@ -12,7 +12,18 @@ fn private_postgres_starts_and_stops_by_pid() {
     let pid = pg.pid();
     TcpStream::connect(("127.0.0.1", port)).expect("server accepts TCP");
     let out = std::process::Command::new(pgcluster::find_bin_dir().unwrap().tool("psql"))
-        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "-d", "postgres", "-Atc", "select current_setting('server_version_num')::int >= 150000"])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-Atc",
+            "select current_setting('server_version_num')::int >= 150000",
+        ])
         .output()
         .expect("psql runs");
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "t", "{}", String::from_utf8_lossy(&out.stderr));

@@ -16,11 +16,11 @@ mod workdir;
 
 use std::path::PathBuf;
 
-pub use aws::{ensure_vpn_certificates, up_aws, Approver, AwsOptions, AwsSummary, ClusterState, VpnOutcome};
+pub use aws::{Approver, AwsOptions, AwsSummary, ClusterState, VpnOutcome, ensure_vpn_certificates, up_aws};
 pub use envfile::local_env;
-pub use local::{up_local, UpSummary, Written};
+pub use local::{UpSummary, Written, up_local};
 pub use progress::{Progress, StderrProgress, Step};
-pub use status::{status, Component, ComponentState, StatusReport};
+pub use status::{Component, ComponentState, StatusReport, status};
 pub use workdir::{Endpoint, UpState, Workdir};
 
 /// Why `up`, `status` or `down` failed. Each message says what to do.
@@ -42,17 +42,27 @@ pub enum Error {
     Certs(#[from] certs::CertsError),
     #[error("{0}")]
     Aws(String),
-    #[error("the Terraform plan has changes and nobody can approve them here (stdin is not a terminal); rerun with --yes to apply it. Nothing was applied")]
+    #[error(
+        "the Terraform plan has changes and nobody can approve them here (stdin is not a terminal); rerun with --yes to apply it. Nothing was applied"
+    )]
     ApprovalNeeded,
     #[error("the Terraform plan was not approved; nothing was applied")]
     NotApproved,
-    #[error("DSQL cluster {identifier} is {status}, so it cannot take connections; check it in the AWS console (or `dsql-deploy infra apply` to recreate it)")]
+    #[error(
+        "DSQL cluster {identifier} is {status}, so it cannot take connections; check it in the AWS console (or `dsql-deploy infra apply` to recreate it)"
+    )]
     ClusterNotUsable { identifier: String, status: String },
-    #[error("DSQL cluster {identifier} is still {status} after {secs} s; rerun `dsql-deploy up --target aws` to keep waiting (or raise --cluster-timeout)")]
+    #[error(
+        "DSQL cluster {identifier} is still {status} after {secs} s; rerun `dsql-deploy up --target aws` to keep waiting (or raise --cluster-timeout)"
+    )]
     ClusterTimeout { identifier: String, status: String, secs: u64 },
-    #[error("cannot reach the DSQL cluster endpoint {endpoint}: {detail}\nIt is often reachable only from inside its VPC: connect the Client VPN, or open a tunnel and pass --connect-host HOST --connect-port PORT (the IAM token and TLS still use the endpoint's name)")]
+    #[error(
+        "cannot reach the DSQL cluster endpoint {endpoint}: {detail}\nIt is often reachable only from inside its VPC: connect the Client VPN, or open a tunnel and pass --connect-host HOST --connect-port PORT (the IAM token and TLS still use the endpoint's name)"
+    )]
     ClusterUnreachable { endpoint: String, detail: String },
-    #[error("TLS with the DSQL cluster endpoint {endpoint} failed: {detail}\nBehind a TLS-inspecting proxy or a tunnel that presents its own certificate, pass its CA with --ca-file")]
+    #[error(
+        "TLS with the DSQL cluster endpoint {endpoint} failed: {detail}\nBehind a TLS-inspecting proxy or a tunnel that presents its own certificate, pass its CA with --ca-file"
+    )]
     ClusterTls { endpoint: String, detail: String },
     #[error("--connect-host {host}: cannot resolve it ({detail}); pass an IP address or a name this machine resolves")]
     ConnectHost { host: String, detail: String },

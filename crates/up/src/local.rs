@@ -9,10 +9,10 @@ use dsql::token::{Credentials, SharedCredentialsProvider};
 use dsql_deploy_config::Config;
 use emulator::{Instance, Launcher, RunningInfo, Settings};
 
-use crate::envfile::{compose_override, local_env, to_dotenv, CONTAINER_CA_FILE};
+use crate::Error;
+use crate::envfile::{CONTAINER_CA_FILE, compose_override, local_env, to_dotenv};
 use crate::progress::{Progress, Step};
 use crate::workdir::{Endpoint, UpState, Workdir};
-use crate::Error;
 
 /// One file `up` manages, and whether this run changed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,15 +45,14 @@ pub async fn up_local(
     let instance = Instance::open(config.emulator.data_dir.as_deref());
     let step = Step::start(progress, "emulator", &format!("instance in {}", instance.data_dir().display()));
     let was_running = matches!(instance.status(), Ok(emulator::Status::Running(_)));
-    let settings = Settings { config: config.emulator.clone(), region: config.project.region.clone(), explicit_port: None };
+    let settings =
+        Settings { config: config.emulator.clone(), region: config.project.region.clone(), explicit_port: None };
     let info = step.end(
-        instance
-            .ensure_running(&settings, launcher, &|text| progress.detail("emulator", text))
-            .map(|info| {
-                let how = if was_running { "already running" } else { "started" };
-                let summary = format!("{how} at {}:{} ({})", info.hostname, info.port, info.data_dir.display());
-                (info, summary)
-            }),
+        instance.ensure_running(&settings, launcher, &|text| progress.detail("emulator", text)).map(|info| {
+            let how = if was_running { "already running" } else { "started" };
+            let summary = format!("{how} at {}:{} ({})", info.hostname, info.port, info.data_dir.display());
+            (info, summary)
+        }),
     )?;
 
     // Schema: create-database + setup + update to the newest, each a no-op when done.
@@ -160,7 +159,5 @@ fn write_if_changed(path: &Path, bytes: &[u8], mode: u32) -> Result<Written, Err
 }
 
 fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }

@@ -35,7 +35,8 @@ impl Default for StderrProgress {
 impl Progress for StderrProgress {
     fn start(&self, name: &str, doing: &str) {
         let mut err = std::io::stderr().lock();
-        let _ = if self.tty { writeln!(err, "  … {name:<10} {doing}") } else { writeln!(err, "[start] {name}: {doing}") };
+        let _ =
+            if self.tty { writeln!(err, "  … {name:<10} {doing}") } else { writeln!(err, "[start] {name}: {doing}") };
     }
 
     fn finish(&self, name: &str, ok: bool, summary: &str, elapsed_ms: u128) {

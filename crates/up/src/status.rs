@@ -5,8 +5,8 @@ use serde::Serialize;
 use dsql_deploy_config::Config;
 use emulator::{Instance, Status};
 
-use crate::workdir::{UpState, Workdir};
 use crate::Error;
+use crate::workdir::{UpState, Workdir};
 
 /// How a component is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,7 +53,11 @@ impl StatusReport {
 /// Looks at the emulator, its PostgreSQL, the schema record and the files.
 /// Reads only; the schema row needs a query, done by the caller-supplied
 /// `schema_version` (None when it could not be read, with the reason).
-pub fn status(config: &Config, workdir: &Workdir, schema_version: Result<Option<String>, String>) -> Result<StatusReport, Error> {
+pub fn status(
+    config: &Config,
+    workdir: &Workdir,
+    schema_version: Result<Option<String>, String>,
+) -> Result<StatusReport, Error> {
     let up = UpState::read(workdir)?;
     let data_dir = up.as_ref().and_then(|s| s.emulator_data_dir.clone()).or_else(|| config.emulator.data_dir.clone());
     let instance = Instance::open(data_dir.as_deref());
@@ -81,7 +85,10 @@ pub fn status(config: &Config, workdir: &Workdir, schema_version: Result<Option<
             name: "schema".into(),
             state: ComponentState::Degraded,
             endpoint: config.schema.database.clone(),
-            detail: format!("version {v}, expected {}; run `dsql-deploy up`", want.unwrap_or_else(|| "the newest".into())),
+            detail: format!(
+                "version {v}, expected {}; run `dsql-deploy up`",
+                want.unwrap_or_else(|| "the newest".into())
+            ),
         },
         (Ok(None), _) => Component {
             name: "schema".into(),
@@ -140,7 +147,11 @@ fn emulator_components(instance: &Instance, components: &mut Vec<Component>) -> 
                 name: "postgresql".into(),
                 state: ComponentState::Down,
                 endpoint: format!("127.0.0.1:{} (private)", info.postgres_port),
-                detail: format!("pid {} is not running; see {}/emulator.log", info.postgres_pid, info.data_dir.display()),
+                detail: format!(
+                    "pid {} is not running; see {}/emulator.log",
+                    info.postgres_pid,
+                    info.data_dir.display()
+                ),
             });
         }
         Status::Stopped { data_dir, .. } => {

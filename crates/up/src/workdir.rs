@@ -89,10 +89,7 @@ impl UpState {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(Error::Workdir { path, source }),
         };
-        serde_json::from_str(&text).map(Some).map_err(|e| Error::CorruptState {
-            path,
-            message: e.to_string(),
-        })
+        serde_json::from_str(&text).map(Some).map_err(|e| Error::CorruptState { path, message: e.to_string() })
     }
 
     pub fn write(&self, workdir: &Workdir) -> Result<(), Error> {

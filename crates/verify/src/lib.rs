@@ -22,8 +22,8 @@ pub use report::{Check, Outcome, Report};
 
 use std::time::Instant;
 
-use tokio_postgres::types::ToSql;
 use tokio_postgres::Client;
+use tokio_postgres::types::ToSql;
 
 /// Where to run the checks.
 #[derive(Debug, Clone)]
@@ -83,18 +83,38 @@ pub async fn cleanup(client: &Client, fx: &Fixture) -> Outcome {
     let shard = &fx.shard_id;
     let deletes: Vec<(&str, &str, Vec<&(dyn ToSql + Sync)>)> = vec![
         ("namespaces", "DELETE FROM namespaces WHERE partition_id = 0 AND id = $1", vec![ns]),
-        ("current_executions", "DELETE FROM current_executions WHERE shard_id = $1 AND namespace_id = $2", vec![shard, ns]),
+        (
+            "current_executions",
+            "DELETE FROM current_executions WHERE shard_id = $1 AND namespace_id = $2",
+            vec![shard, ns],
+        ),
         ("executions", "DELETE FROM executions WHERE shard_id = $1 AND namespace_id = $2", vec![shard, ns]),
-        ("activity_info_maps", "DELETE FROM activity_info_maps WHERE shard_id = $1 AND namespace_id = $2", vec![shard, ns]),
+        (
+            "activity_info_maps",
+            "DELETE FROM activity_info_maps WHERE shard_id = $1 AND namespace_id = $2",
+            vec![shard, ns],
+        ),
         ("buffered_events", "DELETE FROM buffered_events WHERE shard_id = $1 AND namespace_id = $2", vec![shard, ns]),
         ("history_node", "DELETE FROM history_node WHERE shard_id = $1 AND tree_id = $2", vec![shard, &fx.tree_id]),
         ("history_tree", "DELETE FROM history_tree WHERE shard_id = $1 AND tree_id = $2", vec![shard, &fx.tree_id]),
         ("history_immediate_tasks", "DELETE FROM history_immediate_tasks WHERE shard_id = $1", vec![shard]),
         ("history_scheduled_tasks", "DELETE FROM history_scheduled_tasks WHERE shard_id = $1", vec![shard]),
         ("shards", "DELETE FROM shards WHERE shard_id = $1", vec![shard]),
-        ("tasks", "DELETE FROM tasks WHERE range_hash = $1 AND task_queue_id = $2", vec![&fx.range_hash, &fx.task_queue_id]),
-        ("task_queues", "DELETE FROM task_queues WHERE range_hash = $1 AND task_queue_id = $2", vec![&fx.range_hash, &fx.task_queue_id]),
-        ("cluster_membership", "DELETE FROM cluster_membership WHERE membership_partition = 0 AND host_id = $1", vec![&fx.host_id]),
+        (
+            "tasks",
+            "DELETE FROM tasks WHERE range_hash = $1 AND task_queue_id = $2",
+            vec![&fx.range_hash, &fx.task_queue_id],
+        ),
+        (
+            "task_queues",
+            "DELETE FROM task_queues WHERE range_hash = $1 AND task_queue_id = $2",
+            vec![&fx.range_hash, &fx.task_queue_id],
+        ),
+        (
+            "cluster_membership",
+            "DELETE FROM cluster_membership WHERE membership_partition = 0 AND host_id = $1",
+            vec![&fx.host_id],
+        ),
     ];
     let mut failed = Vec::new();
     for (table, sql, params) in deletes {

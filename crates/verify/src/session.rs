@@ -10,9 +10,8 @@ pub(crate) async fn open(opts: &VerifyOptions, target: &str) -> Result<Client, E
     let name = &opts.temporal_database;
     let mut connect = opts.connect.clone();
     connect.database = "postgres".into();
-    let client = pgconn::connect(&connect)
-        .await
-        .map_err(|source| Error::Connect { target: target.to_string(), source })?;
+    let client =
+        pgconn::connect(&connect).await.map_err(|source| Error::Connect { target: target.to_string(), source })?;
     let schema_exists = client
         .query_opt("SELECT 1 FROM pg_namespace WHERE nspname = $1", &[name])
         .await
@@ -22,10 +21,7 @@ pub(crate) async fn open(opts: &VerifyOptions, target: &str) -> Result<Client, E
         // Identifier quoting: the name is validated as a plain identifier by
         // the config, but quote anyway so no input can change the statement.
         let set = format!("SET search_path TO \"{}\"", name.replace('"', "\"\""));
-        client
-            .batch_execute(&set)
-            .await
-            .map_err(|source| Error::Session { target: target.to_string(), source })?;
+        client.batch_execute(&set).await.map_err(|source| Error::Session { target: target.to_string(), source })?;
         return Ok(client);
     }
     drop(client);

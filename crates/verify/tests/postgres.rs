@@ -50,7 +50,9 @@ async fn every_operation_passes_and_cleanup_removes_its_rows() {
     let occ = report.checks.iter().find(|c| c.name == "occ-conflict").unwrap();
     let Outcome::Ok { note: Some(note) } = &occ.outcome else { panic!("{:?}", occ.outcome) };
     assert!(note.contains("40001"), "{note}");
-    for table in ["namespaces", "executions", "current_executions", "history_node", "shards", "tasks", "cluster_membership"] {
+    for table in
+        ["namespaces", "executions", "current_executions", "history_node", "shards", "tasks", "cluster_membership"]
+    {
         assert_eq!(count_rows(&pg, table).await, 0, "{table} not cleaned up");
     }
 }

@@ -42,12 +42,19 @@ impl TxStatus {
 pub enum Authentication {
     Ok,
     CleartextPassword,
-    Md5Password { salt: [u8; 4] },
-    Sasl { mechanisms: Vec<String> },
+    Md5Password {
+        salt: [u8; 4],
+    },
+    Sasl {
+        mechanisms: Vec<String>,
+    },
     SaslContinue(Bytes),
     SaslFinal(Bytes),
     /// Kerberos, GSS, SSPI: kept raw; a proxy only needs to refuse them.
-    Other { code: i32, data: Bytes },
+    Other {
+        code: i32,
+        data: Bytes,
+    },
 }
 
 /// One column of a RowDescription.
@@ -65,7 +72,15 @@ pub struct FieldDescription {
 impl FieldDescription {
     /// A text-format column of the given type with no table behind it.
     pub fn text(name: &str, type_oid: u32) -> FieldDescription {
-        FieldDescription { name: name.into(), table_oid: 0, column: 0, type_oid, type_size: -1, type_modifier: -1, format: 0 }
+        FieldDescription {
+            name: name.into(),
+            table_oid: 0,
+            column: 0,
+            type_oid,
+            type_size: -1,
+            type_modifier: -1,
+            format: 0,
+        }
     }
 }
 

@@ -24,7 +24,9 @@ impl Target {
         match b {
             b'S' => Ok(Target::Statement),
             b'P' => Ok(Target::Portal),
-            other => Err(WireError::Invalid { what, detail: format!("target {:?} is neither 'S' nor 'P'", other as char) }),
+            other => {
+                Err(WireError::Invalid { what, detail: format!("target {:?} is neither 'S' nor 'P'", other as char) })
+            }
         }
     }
 
@@ -66,9 +68,18 @@ pub enum Frontend {
     Query(String),
     Parse(Parse),
     Bind(Bind),
-    Describe { target: Target, name: String },
-    Execute { portal: String, max_rows: i32 },
-    Close { target: Target, name: String },
+    Describe {
+        target: Target,
+        name: String,
+    },
+    Execute {
+        portal: String,
+        max_rows: i32,
+    },
+    Close {
+        target: Target,
+        name: String,
+    },
     Flush,
     Sync,
     Terminate,
@@ -197,7 +208,11 @@ impl Frontend {
                 let mut c = Cursor::new(body, what);
                 let target = Target::decode(c.u8()?, what)?;
                 let name = c.cstr()?;
-                let m = if msg.tag() == b'D' { Frontend::Describe { target, name } } else { Frontend::Close { target, name } };
+                let m = if msg.tag() == b'D' {
+                    Frontend::Describe { target, name }
+                } else {
+                    Frontend::Close { target, name }
+                };
                 done(c, m)?
             }
             b'E' => {

@@ -115,7 +115,8 @@ fn exercise(data: &[u8]) {
 
 #[test]
 fn random_and_mutated_inputs_never_panic() {
-    let iterations: usize = std::env::var("WIRE_FUZZ_SMOKE_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(500_000);
+    let iterations: usize =
+        std::env::var("WIRE_FUZZ_SMOKE_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(500_000);
     let seeds = seeds();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut executions = 0usize;

@@ -51,19 +51,24 @@ fn backend_samples() -> Vec<Backend> {
         Backend::ReadyForQuery(TxStatus::Idle),
         Backend::ReadyForQuery(TxStatus::InTransaction),
         Backend::ReadyForQuery(TxStatus::Failed),
-        Backend::RowDescription(vec![FieldDescription::text("job_id", 25), FieldDescription {
-            name: "n".into(),
-            table_oid: 16384,
-            column: 2,
-            type_oid: 23,
-            type_size: 4,
-            type_modifier: -1,
-            format: 1,
-        }]),
+        Backend::RowDescription(vec![
+            FieldDescription::text("job_id", 25),
+            FieldDescription {
+                name: "n".into(),
+                table_oid: 16384,
+                column: 2,
+                type_oid: 23,
+                type_size: 4,
+                type_modifier: -1,
+                format: 1,
+            },
+        ]),
         Backend::DataRow(vec![Some(Bytes::from_static(b"abc")), None, Some(Bytes::new())]),
         Backend::CommandComplete("INSERT 0 3".into()),
         Backend::EmptyQueryResponse,
-        Backend::ErrorResponse(ErrorFields::error("0A000", "unsupported statement: Truncate").detail("d").hint("h").position(3)),
+        Backend::ErrorResponse(
+            ErrorFields::error("0A000", "unsupported statement: Truncate").detail("d").hint("h").position(3),
+        ),
         Backend::NoticeResponse(ErrorFields::new(Severity::Notice, "00000", "hello")),
         Backend::ParseComplete,
         Backend::BindComplete,
@@ -125,7 +130,8 @@ fn auth_responses_round_trip() {
     let raw = frame_one(&buf);
     assert_eq!(&password_text(raw.body()).unwrap()[..], b"md5abc");
 
-    let initial = SaslInitialResponse { mechanism: "SCRAM-SHA-256".into(), data: Some(Bytes::from_static(b"n,,n=,r=x")) };
+    let initial =
+        SaslInitialResponse { mechanism: "SCRAM-SHA-256".into(), data: Some(Bytes::from_static(b"n,,n=,r=x")) };
     let mut buf = BytesMut::new();
     initial.encode(&mut buf);
     assert_eq!(SaslInitialResponse::decode(frame_one(&buf).body()).unwrap(), initial);

@@ -99,8 +99,9 @@ fn options(args: &ConnArgs, ctx: &Context) -> anyhow::Result<DoctorOptions> {
     connect.ca_file = args.ca_file.clone();
     connect.connect_timeout = Duration::from_secs(args.timeout);
     if let Some(var) = &args.password_env {
-        let password = std::env::var(var)
-            .with_context(|| format!("--password-env {var}: the variable {var} is not set (or not UTF-8); export it first"))?;
+        let password = std::env::var(var).with_context(|| {
+            format!("--password-env {var}: the variable {var} is not set (or not UTF-8); export it first")
+        })?;
         connect = connect.with_password(password);
     } else if args.iam || connect.is_dsql() {
         let region = super::token::region_for(&connect.host, args.region.as_deref())?;

@@ -30,9 +30,8 @@ pub struct Args {
 pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let config = ctx.config()?;
     let workdir = Workdir::new(args.workdir.unwrap_or_else(|| config.up.workdir.clone()));
-    let data_dir = UpState::read(&workdir)?
-        .and_then(|s| s.emulator_data_dir)
-        .or_else(|| config.emulator.data_dir.clone());
+    let data_dir =
+        UpState::read(&workdir)?.and_then(|s| s.emulator_data_dir).or_else(|| config.emulator.data_dir.clone());
     let instance = emulator::Instance::open(data_dir.as_deref());
     let stopped = instance.stop(Duration::from_secs(30))?;
     eprintln!("{}", if stopped { "emulator stopped" } else { "emulator was not running" });
@@ -49,7 +48,10 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
 
 fn confirm_purge(dir: &std::path::Path) -> anyhow::Result<()> {
     if !std::io::stdin().is_terminal() {
-        bail!("--purge deletes {} and cannot ask for confirmation here (stdin is not a terminal); add -f to confirm", dir.display());
+        bail!(
+            "--purge deletes {} and cannot ask for confirmation here (stdin is not a terminal); add -f to confirm",
+            dir.display()
+        );
     }
     eprint!("Delete the emulator's data in {} (all Temporal data in it)? Type `yes`: ", dir.display());
     std::io::stderr().flush()?;

@@ -69,8 +69,9 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         EmulatorCommand::Stop { instance } => {
             let instance = open(ctx, &instance)?;
-            let stopped = tokio::task::spawn_blocking(move || instance.stop(Duration::from_secs(20)).map(|s| (s, instance)))
-                .await??;
+            let stopped =
+                tokio::task::spawn_blocking(move || instance.stop(Duration::from_secs(20)).map(|s| (s, instance)))
+                    .await??;
             if stopped.0 {
                 println!("emulator in {} stopped", stopped.1.data_dir().display());
             } else {
@@ -102,7 +103,8 @@ async fn start(
     let settings = match settings_file {
         Some(file) => {
             let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-            serde_json::from_str::<Settings>(&text).with_context(|| format!("{} is not emulator settings", file.display()))?
+            serde_json::from_str::<Settings>(&text)
+                .with_context(|| format!("{} is not emulator settings", file.display()))?
         }
         None => {
             let config = ctx.config()?;
@@ -158,8 +160,10 @@ fn status(ctx: &Context, args: &InstanceArgs) -> anyhow::Result<ExitCode> {
                 }
             }
             Status::Running(info) => {
-                println!("running: {}:{} (pid {}, PostgreSQL pid {} on port {}, since {})",
-                    info.host, info.port, info.pid, info.postgres_pid, info.postgres_port, info.started_at);
+                println!(
+                    "running: {}:{} (pid {}, PostgreSQL pid {} on port {}, since {})",
+                    info.host, info.port, info.pid, info.postgres_pid, info.postgres_port, info.started_at
+                );
                 println!("hostname {}, region {}, CA {}", info.hostname, info.region, info.ca_file.display());
             }
             Status::PostgresDead(info) => {
@@ -189,10 +193,11 @@ fn env(ctx: &Context, args: &InstanceArgs) -> anyhow::Result<ExitCode> {
     };
     // The credentials the running emulator checks (saved at start), else the config's.
     let settings_file = instance.data_dir().join("settings.json");
-    let config = match std::fs::read_to_string(&settings_file).ok().and_then(|t| serde_json::from_str::<Settings>(&t).ok()) {
-        Some(settings) => settings.config,
-        None => ctx.config()?.emulator,
-    };
+    let config =
+        match std::fs::read_to_string(&settings_file).ok().and_then(|t| serde_json::from_str::<Settings>(&t).ok()) {
+            Some(settings) => settings.config,
+            None => ctx.config()?.emulator,
+        };
     print!("{}", env_lines(&info, &config.access_key_id, &config.secret_access_key));
     Ok(ExitCode::SUCCESS)
 }

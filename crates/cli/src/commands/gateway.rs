@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use dsql_deploy_config::{GatewayConfig, GatewayUser};
+use gateway::Identity;
 use gateway::{AdaptRules, ClientAuth, Gateway, Lifetime, ReservoirConfig, Settings, UpstreamAuth, Verifier};
 use pgconn::SslMode;
-use gateway::Identity;
 
 use crate::context::Context;
 
@@ -125,7 +125,9 @@ async fn wait_for_shutdown() {
 fn env_var(name: &str, what: &str) -> anyhow::Result<String> {
     match std::env::var(name) {
         Ok(v) if !v.is_empty() => Ok(v),
-        _ => bail!("{what}: environment variable {name} is not set or empty; export it (the value is never taken from the command line)"),
+        _ => bail!(
+            "{what}: environment variable {name} is not set or empty; export it (the value is never taken from the command line)"
+        ),
     }
 }
 
@@ -137,8 +139,9 @@ fn users(list: &[GatewayUser]) -> anyhow::Result<HashMap<String, Verifier>> {
         } else if let Some(var) = &u.password_env {
             Verifier::from_password(&env_var(var, &format!("password of gateway user {:?}", u.name))?)
         } else if let Some(path) = &u.password_file {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading the password of gateway user {:?} from {}", u.name, path.display()))?;
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("reading the password of gateway user {:?} from {}", u.name, path.display())
+            })?;
             Verifier::from_password(text.trim_end_matches(['\r', '\n']))
         } else {
             bail!("[[gateway.users]] {:?}: give one of verifier, password_env, password_file", u.name);
@@ -178,7 +181,9 @@ async fn settings(args: &Args, cfg: &GatewayConfig, project_region: &str) -> any
         }
         "password" => {
             let Some(var) = password_env else {
-                bail!("--upstream-auth password needs --upstream-password-env VAR (the name of the variable holding the password)");
+                bail!(
+                    "--upstream-auth password needs --upstream-password-env VAR (the name of the variable holding the password)"
+                );
             };
             UpstreamAuth::Password(env_var(&var, "upstream password")?)
         }

@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _};
+use anyhow::{Context as _, bail};
 use certs::layout::AcmTarget;
 use clap::Subcommand;
 use dsql_deploy_config::Config;
@@ -119,7 +119,8 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
                 None => print!("{}", infra.output_json()?),
                 Some(name) => {
                     let outputs = infra.outputs()?;
-                    let value = outputs.get(&name).with_context(|| format!("no output named {name:?} (or it is null)"))?;
+                    let value =
+                        outputs.get(&name).with_context(|| format!("no output named {name:?} (or it is null)"))?;
                     println!("{}", serde_json::to_string_pretty(value)?);
                 }
             }
@@ -200,9 +201,7 @@ fn confirm_destroy(project: &str, root: &Path, given: Option<&str>) -> anyhow::R
         Some(name) => name.to_string(),
         None => {
             if !std::io::stdin().is_terminal() {
-                bail!(
-                    "refusing to destroy without confirmation (stdin is not a terminal); add --confirm {project}"
-                );
+                bail!("refusing to destroy without confirmation (stdin is not a terminal); add --confirm {project}");
             }
             eprint!(
                 "This destroys everything Terraform manages in {} (the DSQL cluster and its data included).\n\

@@ -18,7 +18,13 @@ pub struct Flags {
 
     /// Where to write the config; `-` for stdout. (Not `--output`: that
     /// global flag picks text or JSON.)
-    #[arg(long = "out", short = 'o', env = "TEMPORAL_PERSISTENCE_CONFIG", value_name = "FILE", required_unless_present = "check")]
+    #[arg(
+        long = "out",
+        short = 'o',
+        env = "TEMPORAL_PERSISTENCE_CONFIG",
+        value_name = "FILE",
+        required_unless_present = "check"
+    )]
     pub out: Option<PathBuf>,
 
     /// Validate and print what would be written, secrets masked; write nothing.

@@ -149,7 +149,12 @@ struct DropArgs {
 #[derive(Debug, clap::Args)]
 struct SetupArgs {
     /// Version to record, e.g. 0 (then run update-schema) or 1.19 with a full -f/-s file.
-    #[arg(short = 'v', long = "version", required_unless_present = "disable_versioning", conflicts_with = "disable_versioning")]
+    #[arg(
+        short = 'v',
+        long = "version",
+        required_unless_present = "disable_versioning",
+        conflicts_with = "disable_versioning"
+    )]
     version: Option<String>,
     /// Don't create the version tables or record a version.
     #[arg(short = 'd', long)]
@@ -171,7 +176,13 @@ struct SetupArgs {
 #[derive(Debug, clap::Args)]
 struct UpdateArgs {
     /// Directory of versioned updates (vX.Y/manifest.json + SQL files).
-    #[arg(short = 'd', long = "schema-dir", value_name = "DIR", required_unless_present = "schema_name", conflicts_with = "schema_name")]
+    #[arg(
+        short = 'd',
+        long = "schema-dir",
+        value_name = "DIR",
+        required_unless_present = "schema_name",
+        conflicts_with = "schema_name"
+    )]
     schema_dir: Option<PathBuf>,
     /// Embedded versioned schema (dsql/v12/temporal).
     #[arg(short = 's', long = "schema-name", value_name = "NAME")]
@@ -201,7 +212,10 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             }
             let c = schema::create_database(&target).await?;
             let verb = if c.created { "created" } else { "already exists:" };
-            (format!("{verb} {} {} ({})", c.kind, c.name, c.dialect), serde_json::json!({"dialect": c.dialect.to_string(), "kind": c.kind, "name": c.name, "created": c.created}))
+            (
+                format!("{verb} {} {} ({})", c.kind, c.name, c.dialect),
+                serde_json::json!({"dialect": c.dialect.to_string(), "kind": c.kind, "name": c.name, "created": c.created}),
+            )
         }
         SchemaCommand::DropDatabase(a) => {
             if let Some(name) = a.name {
@@ -214,7 +228,10 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             } else {
                 format!("nothing to drop: {} {} does not exist ({})", d.kind, d.name, d.dialect)
             };
-            (text, serde_json::json!({"dialect": d.dialect.to_string(), "kind": d.kind, "name": d.name, "tables": d.tables, "existed": d.existed}))
+            (
+                text,
+                serde_json::json!({"dialect": d.dialect.to_string(), "kind": d.kind, "name": d.name, "tables": d.tables, "existed": d.existed}),
+            )
         }
         SchemaCommand::SetupSchema(a) => {
             if a.disable_versioning && a.schema_file.is_none() && a.schema_name.is_none() {
@@ -230,7 +247,10 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
                 (None, None) => "versioning disabled".to_string(),
             };
             (
-                format!("setup-schema on {} ({}): {} statements run, {version}", target.database, o.dialect, o.statements),
+                format!(
+                    "setup-schema on {} ({}): {} statements run, {version}",
+                    target.database, o.dialect, o.statements
+                ),
                 serde_json::json!({"dialect": o.dialect.to_string(), "statements": o.statements,
                     "recorded": o.recorded.map(|v| v.to_string()), "kept": o.kept.map(|v| v.to_string())}),
             )
@@ -255,15 +275,21 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
                     o.dialect
                 )
             };
-            (text, serde_json::json!({"dialect": o.dialect.to_string(), "from": o.from.to_string(), "to": o.to.to_string(),
-                "applied": o.applied.iter().map(|v| v.to_string()).collect::<Vec<_>>()}))
+            (
+                text,
+                serde_json::json!({"dialect": o.dialect.to_string(), "from": o.from.to_string(), "to": o.to.to_string(),
+                "applied": o.applied.iter().map(|v| v.to_string()).collect::<Vec<_>>()}),
+            )
         }
         SchemaCommand::Version => {
             let (dialect, v) = schema::version(&target).await?;
             let Some(v) = v else {
                 bail!("{} has no schema version yet; run `dsql-deploy schema setup-schema -v 0` first", target.database)
             };
-            (v.to_string(), serde_json::json!({"dialect": dialect.to_string(), "database": target.database, "version": v.to_string()}))
+            (
+                v.to_string(),
+                serde_json::json!({"dialect": dialect.to_string(), "database": target.database, "version": v.to_string()}),
+            )
         }
         SchemaCommand::Lint(_) => unreachable!("handled above"),
     };
@@ -283,19 +309,28 @@ fn parse_version(text: &str) -> anyhow::Result<Version> {
 /// the endpoint is DSQL (see the flag docs).
 fn build_target(c: &ConnArgs, database: String, timeout_secs: u64, quiet: bool) -> anyhow::Result<Target> {
     if c.tls_cert_file.is_some() || c.tls_key_file.is_some() {
-        bail!("--tls-cert-file/--tls-key-file: client certificates are not supported; authenticate with --iam or --password");
+        bail!(
+            "--tls-cert-file/--tls-key-file: client certificates are not supported; authenticate with --iam or --password"
+        );
     }
     if c.tls_server_name.is_some() {
-        bail!("--tls-server-name is not supported; connect with --endpoint set to the name in the server's certificate");
+        bail!(
+            "--tls-server-name is not supported; connect with --endpoint set to the name in the server's certificate"
+        );
     }
     if !matches!(c.plugin.as_str(), "dsql" | "postgres12" | "postgres12_pgx" | "postgres") {
-        bail!("--plugin {:?} is not supported; this tool manages schemas for dsql, postgres12 and postgres12_pgx", c.plugin);
+        bail!(
+            "--plugin {:?} is not supported; this tool manages schemas for dsql, postgres12 and postgres12_pgx",
+            c.plugin
+        );
     }
     if timeout_secs == 0 {
         bail!("--index-timeout must be greater than 0 seconds");
     }
     let Some(endpoint) = c.endpoint.clone().filter(|e| !e.trim().is_empty()) else {
-        bail!("no endpoint: pass --endpoint/--ep HOST or set SQL_HOST (127.0.0.1 for a local PostgreSQL, the cluster endpoint for DSQL)");
+        bail!(
+            "no endpoint: pass --endpoint/--ep HOST or set SQL_HOST (127.0.0.1 for a local PostgreSQL, the cluster endpoint for DSQL)"
+        );
     };
     let dsql_host = schema::is_dsql_host(&endpoint);
     let iam = c.iam || dsql_host;
@@ -384,15 +419,14 @@ fn confirm_drop(target: &Target, force: bool) -> anyhow::Result<()> {
     if !std::io::stdin().is_terminal() {
         bail!("refusing to drop {:?} without confirmation (stdin is not a terminal); pass -f/--force", target.database);
     }
-    eprint!("Drop every table of {:?} on {}:{} and then the database/schema itself? Type \"yes\": ", target.database, target.connect.host, target.connect.port);
+    eprint!(
+        "Drop every table of {:?} on {}:{} and then the database/schema itself? Type \"yes\": ",
+        target.database, target.connect.host, target.connect.port
+    );
     std::io::stderr().flush().ok();
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).context("reading the confirmation")?;
-    if matches!(answer.trim(), "yes" | "y" | "Y") {
-        Ok(())
-    } else {
-        bail!("not dropped: the answer was not \"yes\"")
-    }
+    if matches!(answer.trim(), "yes" | "y" | "Y") { Ok(()) } else { bail!("not dropped: the answer was not \"yes\"") }
 }
 
 fn print_event(e: &Event) {
@@ -406,7 +440,9 @@ fn print_event(e: &Event) {
         Event::IndexJob { index, job_id, status, elapsed } => {
             eprintln!("  waiting for index {index} (job {job_id}, {status}, {} s)", elapsed.as_secs())
         }
-        Event::Retry { at, sqlstate, message, attempt } => eprintln!("  retry {attempt} after {sqlstate} {message} at {at}"),
+        Event::Retry { at, sqlstate, message, attempt } => {
+            eprintln!("  retry {attempt} after {sqlstate} {message} at {at}")
+        }
         Event::Note(text) => eprintln!("{text}"),
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
 
-use anyhow::{bail, Context as _};
+use anyhow::{Context as _, bail};
 use dsql::token::{Credentials, SharedCredentialsProvider};
 use dsql_deploy_config::Config;
 use up::{UpState, Workdir};
@@ -64,7 +64,10 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         None => {
             let workdir = Workdir::new(args.workdir.clone().unwrap_or_else(|| config.up.workdir.clone()));
             let Some(state) = UpState::read(&workdir)? else {
-                bail!("no target: pass --endpoint HOST, or run `dsql-deploy up` first (no up.json in {})", workdir.root().display());
+                bail!(
+                    "no target: pass --endpoint HOST, or run `dsql-deploy up` first (no up.json in {})",
+                    workdir.root().display()
+                );
             };
             let mut opts = local_target(&config, &state);
             if let Some(db) = &args.db {
@@ -131,7 +134,8 @@ pub fn local_target(config: &Config, state: &UpState) -> VerifyOptions {
     connect.ca_file = ep.ca_file.clone();
     connect.max_attempts = 2;
     if ep.host != ep.hostname {
-        connect.hostaddr = (ep.host.as_str(), ep.port).to_socket_addrs().ok().and_then(|mut a| a.next()).map(|a| a.ip());
+        connect.hostaddr =
+            (ep.host.as_str(), ep.port).to_socket_addrs().ok().and_then(|mut a| a.next()).map(|a| a.ip());
     }
     if state.target == "local" {
         connect.credentials = Some(SharedCredentialsProvider::new(Credentials::new(

@@ -100,7 +100,9 @@ impl Default for GatewayConfig {
 
 impl GatewayConfig {
     pub fn validate(&self, problems: &mut Problems) {
-        for (key, value) in [("gateway.listen", Some(&self.listen)), ("gateway.metrics_listen", self.metrics_listen.as_ref())] {
+        for (key, value) in
+            [("gateway.listen", Some(&self.listen)), ("gateway.metrics_listen", self.metrics_listen.as_ref())]
+        {
             if let Some(v) = value {
                 if v.parse::<std::net::SocketAddr>().is_err() {
                     problems.push(key, format!("{v:?} is not an address like \"127.0.0.1:5432\""));
@@ -108,7 +110,10 @@ impl GatewayConfig {
             }
         }
         if !["disable", "require", "verify-ca", "verify-full"].contains(&self.sslmode.as_str()) {
-            problems.push("gateway.sslmode", format!("{:?} is not one of disable, require, verify-ca, verify-full", self.sslmode));
+            problems.push(
+                "gateway.sslmode",
+                format!("{:?} is not one of disable, require, verify-ca, verify-full", self.sslmode),
+            );
         }
         if !["iam", "password"].contains(&self.upstream_auth.as_str()) {
             problems.push("gateway.upstream_auth", format!("{:?} is not \"iam\" or \"password\"", self.upstream_auth));
@@ -132,7 +137,10 @@ impl GatewayConfig {
             }
         }
         if self.lifetime_secs + self.lifetime_jitter_secs >= DSQL_MAX_LIFETIME_SECS {
-            problems.push("gateway.lifetime_secs", "lifetime_secs + lifetime_jitter_secs must stay under 3600 (DSQL closes connections at 60 minutes)");
+            problems.push(
+                "gateway.lifetime_secs",
+                "lifetime_secs + lifetime_jitter_secs must stay under 3600 (DSQL closes connections at 60 minutes)",
+            );
         }
         if self.lifetime_secs <= self.lifetime_jitter_secs + self.guard_secs {
             problems.push("gateway.lifetime_secs", "must be greater than lifetime_jitter_secs + guard_secs");
@@ -143,7 +151,8 @@ impl GatewayConfig {
                 problems.push(format!("gateway.users[{i}].name"), "must not be empty");
             }
             if sources.iter().filter(|s| **s).count() != 1 {
-                problems.push(format!("gateway.users[{i}]"), "give exactly one of verifier, password_env, password_file");
+                problems
+                    .push(format!("gateway.users[{i}]"), "give exactly one of verifier, password_env, password_file");
             }
         }
     }

@@ -26,7 +26,10 @@ impl SchemaConfig {
             && self.database.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             && !self.database.starts_with(|c: char| c.is_ascii_digit());
         if !ok {
-            problems.push("schema.database", format!("{:?} must be a lower-case SQL identifier (a-z, 0-9, _; at most 63)", self.database));
+            problems.push(
+                "schema.database",
+                format!("{:?} must be a lower-case SQL identifier (a-z, 0-9, _; at most 63)", self.database),
+            );
         }
         if self.index_job_timeout_secs == 0 {
             problems.push("schema.index_job_timeout_secs", "must be greater than 0");

@@ -107,13 +107,21 @@ impl<'a> Cursor<'a> {
         match self.kind(i)? {
             Tok::Word => {
                 let w = self.text(i);
-                Some(if w.bytes().any(|c| c.is_ascii_uppercase()) { Cow::Owned(w.to_ascii_lowercase()) } else { Cow::Borrowed(w) })
+                Some(if w.bytes().any(|c| c.is_ascii_uppercase()) {
+                    Cow::Owned(w.to_ascii_lowercase())
+                } else {
+                    Cow::Borrowed(w)
+                })
             }
             Tok::QuotedIdent => {
                 let t = self.text(i);
                 let open = t.find('"').unwrap_or(0);
                 let inner = t.get(open + 1..t.len().saturating_sub(1)).unwrap_or("");
-                Some(if inner.contains("\"\"") { Cow::Owned(inner.replace("\"\"", "\"")) } else { Cow::Borrowed(inner) })
+                Some(if inner.contains("\"\"") {
+                    Cow::Owned(inner.replace("\"\"", "\""))
+                } else {
+                    Cow::Borrowed(inner)
+                })
             }
             _ => None,
         }

@@ -194,7 +194,8 @@ fn prefixed_or_word(b: &[u8], i: usize, complete: &mut bool) -> (Tok, usize) {
 fn number_end(b: &[u8], mut i: usize) -> usize {
     while i < b.len() {
         let c = b[i];
-        let exponent_sign = (c == b'+' || c == b'-') && i > 0 && (b[i - 1] | 0x20) == b'e' && b[i - 1].is_ascii_alphabetic();
+        let exponent_sign =
+            (c == b'+' || c == b'-') && i > 0 && (b[i - 1] | 0x20) == b'e' && b[i - 1].is_ascii_alphabetic();
         let decimal_point = c == b'.' && b.get(i + 1) != Some(&b'.');
         if c.is_ascii_alphanumeric() || c == b'_' || exponent_sign || decimal_point {
             i += 1;
@@ -209,7 +210,8 @@ fn op_end(b: &[u8], mut i: usize) -> usize {
     let start = i;
     while i < b.len() && is_op_char(b[i]) {
         // A comment start ends the operator (scan.l does the same).
-        if i > start && ((b[i] == b'-' && b.get(i + 1) == Some(&b'-')) || (b[i] == b'/' && b.get(i + 1) == Some(&b'*'))) {
+        if i > start && ((b[i] == b'-' && b.get(i + 1) == Some(&b'-')) || (b[i] == b'/' && b.get(i + 1) == Some(&b'*')))
+        {
             break;
         }
         i += 1;
@@ -230,7 +232,25 @@ fn is_ident_start(c: u8) -> bool {
 }
 
 fn is_op_char(c: u8) -> bool {
-    matches!(c, b'+' | b'-' | b'*' | b'/' | b'<' | b'>' | b'=' | b'~' | b'!' | b'@' | b'#' | b'%' | b'^' | b'&' | b'|' | b'`' | b'?')
+    matches!(
+        c,
+        b'+' | b'-'
+            | b'*'
+            | b'/'
+            | b'<'
+            | b'>'
+            | b'='
+            | b'~'
+            | b'!'
+            | b'@'
+            | b'#'
+            | b'%'
+            | b'^'
+            | b'&'
+            | b'|'
+            | b'`'
+            | b'?'
+    )
 }
 
 /// The value of a string token: quotes removed, `''` undoubled, E'' escapes

@@ -53,9 +53,22 @@ fn create(c: &Cursor) -> Option<Refusal> {
         k += 2;
     }
     // Modifiers that may precede the object word.
-    while ["temp", "temporary", "global", "local", "unlogged", "unique", "materialized", "recursive", "trusted", "procedural", "constraint", "foreign"]
-        .iter()
-        .any(|w| c.is(k, w))
+    while [
+        "temp",
+        "temporary",
+        "global",
+        "local",
+        "unlogged",
+        "unique",
+        "materialized",
+        "recursive",
+        "trusted",
+        "procedural",
+        "constraint",
+        "foreign",
+    ]
+    .iter()
+    .any(|w| c.is(k, w))
     {
         if c.is(k, "materialized") && c.is(k + 1, "view") {
             return Some(unsupported("CreateTableAs"));

@@ -176,7 +176,10 @@ pub(crate) fn last_name(c: &Cursor, from: usize, to: usize) -> String {
 /// Plain column names in the `( … )` group at `open` (expressions skipped).
 pub(crate) fn ident_list(c: &Cursor, open: usize) -> Vec<String> {
     let close = c.skip_group(open);
-    c.comma_list(open + 1, close.saturating_sub(1)).into_iter().filter_map(|p| c.ident(p.start).map(|n| n.into_owned())).collect()
+    c.comma_list(open + 1, close.saturating_sub(1))
+        .into_iter()
+        .filter_map(|p| c.ident(p.start).map(|n| n.into_owned()))
+        .collect()
 }
 
 /// `CREATE [UNIQUE] INDEX … ON table (cols)`: the table and column names.
@@ -265,7 +268,9 @@ fn add_column(c: &Cursor, a: std::ops::Range<usize>) -> Option<Refusal> {
     }
     let constrained = c.top_level(ty.end, a.end).any(|t| {
         c.seq(t, &["not", "null"])
-            || ["default", "check", "unique", "primary", "references", "constraint", "generated"].iter().any(|w| c.is(t, w))
+            || ["default", "check", "unique", "primary", "references", "constraint", "generated"]
+                .iter()
+                .any(|w| c.is(t, w))
     });
     constrained.then(|| refusal(Rule::AlterAddColumnConstraint, NS, m::ALTER_ADD_COLUMN_CONSTRAINT))
 }
@@ -296,7 +301,12 @@ pub(crate) fn alter_added_columns(c: &Cursor) -> Option<(String, Vec<ColumnDef>)
         }
         j = skip_if_not_exists(c, j);
         if let (Some(name), Some(ty)) = (c.ident(j), parse_type(c, j + 1)) {
-            columns.push(ColumnDef { name: name.into_owned(), display: ty.display.into_owned(), support: ty.support, at: j });
+            columns.push(ColumnDef {
+                name: name.into_owned(),
+                display: ty.display.into_owned(),
+                support: ty.support,
+                at: j,
+            });
         }
     }
     Some((table, columns))

@@ -31,18 +31,63 @@ pub(crate) struct TypeRef<'a> {
 }
 
 const SUPPORTED: &[&str] = &[
-    "smallint", "integer", "bigint", "real", "double precision", "numeric", "character", "character varying",
-    "text", "date", "time without time zone", "time with time zone", "timestamp without time zone",
-    "timestamp with time zone", "interval", "boolean", "bytea", "uuid", "json", "jsonb",
+    "smallint",
+    "integer",
+    "bigint",
+    "real",
+    "double precision",
+    "numeric",
+    "character",
+    "character varying",
+    "text",
+    "date",
+    "time without time zone",
+    "time with time zone",
+    "timestamp without time zone",
+    "timestamp with time zone",
+    "interval",
+    "boolean",
+    "bytea",
+    "uuid",
+    "json",
+    "jsonb",
 ];
 
 /// Built-ins absent from DSQL's supported-types table (the recorded ones
 /// plus their obvious siblings: every range/multirange, macaddr8, …).
 const UNSUPPORTED: &[&str] = &[
-    "money", "xml", "inet", "cidr", "macaddr", "macaddr8", "point", "line", "lseg", "box", "path", "polygon",
-    "circle", "tsvector", "tsquery", "int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange",
-    "int4multirange", "int8multirange", "nummultirange", "tsmultirange", "tstzmultirange", "datemultirange",
-    "bit", "bit varying", "pg_lsn", "pg_snapshot", "txid_snapshot",
+    "money",
+    "xml",
+    "inet",
+    "cidr",
+    "macaddr",
+    "macaddr8",
+    "point",
+    "line",
+    "lseg",
+    "box",
+    "path",
+    "polygon",
+    "circle",
+    "tsvector",
+    "tsquery",
+    "int4range",
+    "int8range",
+    "numrange",
+    "tsrange",
+    "tstzrange",
+    "daterange",
+    "int4multirange",
+    "int8multirange",
+    "nummultirange",
+    "tsmultirange",
+    "tstzmultirange",
+    "datemultirange",
+    "bit",
+    "bit varying",
+    "pg_lsn",
+    "pg_snapshot",
+    "txid_snapshot",
 ];
 
 const SERIALS: &[&str] = &["serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"];
@@ -59,11 +104,8 @@ pub(crate) fn parse_type<'a>(c: &Cursor<'a>, i: usize) -> Option<TypeRef<'a>> {
     } else {
         (first, false)
     };
-    let (mut display, consumed): (Cow<'a, str>, usize) = if qualified || c.kind(i) != Some(super::lexer::Tok::Word) {
-        (name, 0)
-    } else {
-        canonical(c, end, &name)
-    };
+    let (mut display, consumed): (Cow<'a, str>, usize) =
+        if qualified || c.kind(i) != Some(super::lexer::Tok::Word) { (name, 0) } else { canonical(c, end, &name) };
     end += consumed;
     if c.punct(end, b'(') {
         end = c.skip_group(end);
@@ -187,7 +229,10 @@ mod tests {
         assert_eq!(ty("bit(8) NOT"), ("bit".into(), Support::Unsupported, "NOT".into()));
         assert_eq!(ty("varbit(8) )"), ("bit varying".into(), Support::Unsupported, ")".into()));
         assert_eq!(ty("character varying(20) x"), ("character varying".into(), Support::Supported, "x".into()));
-        assert_eq!(ty("timestamp(3) with time zone DEFAULT"), ("timestamp with time zone".into(), Support::Supported, "DEFAULT".into()));
+        assert_eq!(
+            ty("timestamp(3) with time zone DEFAULT"),
+            ("timestamp with time zone".into(), Support::Supported, "DEFAULT".into())
+        );
         assert_eq!(ty("double precision NOT"), ("double precision".into(), Support::Supported, "NOT".into()));
         assert_eq!(ty("BIGSERIAL PRIMARY"), ("bigserial".into(), Support::Serial, "PRIMARY".into()));
         assert_eq!(ty("pg_catalog.money ,"), ("money".into(), Support::Unsupported, ",".into()));

@@ -49,9 +49,13 @@ pub enum MintError {
          the usual value is 900"
     )]
     InvalidExpiry { secs: u64 },
-    #[error("endpoint {host:?} is not a host name: give only the host, e.g. abc123.dsql.us-east-1.on.aws (no scheme, port or path)")]
+    #[error(
+        "endpoint {host:?} is not a host name: give only the host, e.g. abc123.dsql.us-east-1.on.aws (no scheme, port or path)"
+    )]
     InvalidHost { host: String },
-    #[error("no region to sign the token for: pass --region (e.g. us-east-1) or use a <id>.dsql.<region>.on.aws endpoint")]
+    #[error(
+        "no region to sign the token for: pass --region (e.g. us-east-1) or use a <id>.dsql.<region>.on.aws endpoint"
+    )]
     MissingRegion,
     #[error(
         "no AWS credentials found ({detail}); set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, \
@@ -77,10 +81,7 @@ pub async fn credentials_from_chain(region: Option<&str>) -> Result<SharedCreden
 
 /// Asks `provider` for credentials once.
 pub async fn resolve_credentials(provider: &SharedCredentialsProvider) -> Result<Credentials, MintError> {
-    provider
-        .provide_credentials()
-        .await
-        .map_err(|e| MintError::NoCredentials { detail: one_line(&error_chain(&e)) })
+    provider.provide_credentials().await.map_err(|e| MintError::NoCredentials { detail: one_line(&error_chain(&e)) })
 }
 
 /// Resolves credentials from `provider`, then mints a token.

@@ -89,7 +89,8 @@ fn default_params_and_signing_now() {
     let token = generate(&params, &Credentials::new("AKIDEXAMPLE", "s3cret", None, None, "t")).unwrap();
     assert_eq!(param(&token, "X-Amz-Expires"), Some("900"));
     assert!(token.contains("Action=DbConnect&"));
-    let action = verify(&token, &["abc.dsql.eu-west-1.on.aws"], "eu-west-1", "AKIDEXAMPLE", "s3cret", SystemTime::now());
+    let action =
+        verify(&token, &["abc.dsql.eu-west-1.on.aws"], "eu-west-1", "AKIDEXAMPLE", "s3cret", SystemTime::now());
     assert_eq!(action, Ok(TokenAction::DbConnect));
     assert_eq!(TokenAction::for_user("admin"), TokenAction::DbConnectAdmin);
 }

@@ -167,8 +167,9 @@ fn parse(token: &str) -> Result<Parsed, TokenError> {
     }
     let need = |v: Option<String>, name: &str| v.ok_or_else(|| TokenError::Malformed(format!("missing {name}")));
     let action_text = need(fields.action, "Action")?;
-    let action = TokenAction::parse(&action_text)
-        .ok_or_else(|| TokenError::Malformed(format!("unknown Action {action_text:?} (DbConnect or DbConnectAdmin)")))?;
+    let action = TokenAction::parse(&action_text).ok_or_else(|| {
+        TokenError::Malformed(format!("unknown Action {action_text:?} (DbConnect or DbConnectAdmin)"))
+    })?;
     if need(fields.algorithm, "X-Amz-Algorithm")? != "AWS4-HMAC-SHA256" {
         return Err(malformed("X-Amz-Algorithm must be AWS4-HMAC-SHA256"));
     }
@@ -184,18 +185,18 @@ fn parse(token: &str) -> Result<Parsed, TokenError> {
         return Err(malformed("X-Amz-Credential must be <key>/<yyyymmdd>/<region>/<service>/aws4_request"));
     }
     let date = need(fields.date, "X-Amz-Date")?;
-    let signed_at = time::PrimitiveDateTime::parse(&date, format_description!("[year][month][day]T[hour][minute][second]Z"))
-        .map_err(|_| TokenError::Malformed(format!("X-Amz-Date {date:?} is not yyyymmddThhmmssZ")))?
-        .assume_utc();
+    let signed_at =
+        time::PrimitiveDateTime::parse(&date, format_description!("[year][month][day]T[hour][minute][second]Z"))
+            .map_err(|_| TokenError::Malformed(format!("X-Amz-Date {date:?} is not yyyymmddThhmmssZ")))?
+            .assume_utc();
     if !date.starts_with(credential_date) {
         return Err(malformed("the date in X-Amz-Credential differs from X-Amz-Date"));
     }
     let expires_text = need(fields.expires, "X-Amz-Expires")?;
-    let expires_in: u64 = expires_text
-        .parse()
-        .ok()
-        .filter(|secs| (1..=MAX_EXPIRES_IN.as_secs()).contains(secs))
-        .ok_or_else(|| TokenError::Malformed(format!("X-Amz-Expires {expires_text:?} is not 1..=604800 seconds")))?;
+    let expires_in: u64 =
+        expires_text.parse().ok().filter(|secs| (1..=MAX_EXPIRES_IN.as_secs()).contains(secs)).ok_or_else(|| {
+            TokenError::Malformed(format!("X-Amz-Expires {expires_text:?} is not 1..=604800 seconds"))
+        })?;
     let signature = need(fields.signature, "X-Amz-Signature")?;
     if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(malformed("X-Amz-Signature must be 64 hex digits"));

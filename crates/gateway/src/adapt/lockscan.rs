@@ -107,7 +107,8 @@ fn words(sql: &str) -> Vec<Word> {
             }
             b'$' => {
                 // $tag$ … $tag$ (tag may be empty); a bare $1 is a parameter.
-                let tag_end = b[i + 1..].iter().position(|&x| !(x.is_ascii_alphanumeric() || x == b'_')).map(|p| i + 1 + p);
+                let tag_end =
+                    b[i + 1..].iter().position(|&x| !(x.is_ascii_alphanumeric() || x == b'_')).map(|p| i + 1 + p);
                 match tag_end {
                     Some(e) if b[e] == b'$' && !b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
                         let tag = &b[i..=e];
@@ -155,7 +156,10 @@ mod tests {
     fn rewrites_only_the_clause_bytes() {
         assert_eq!(rw("SELECT * FROM t WHERE id = $1 FOR SHARE"), "SELECT * FROM t WHERE id = $1 FOR UPDATE");
         assert_eq!(rw("select 1 from t for  no\n key update of t nowait"), "select 1 from t FOR UPDATE of t nowait");
-        assert_eq!(rw("SELECT 1 FROM a, b FOR UPDATE OF a FOR SHARE OF b SKIP LOCKED"), "SELECT 1 FROM a, b FOR UPDATE OF a FOR UPDATE OF b SKIP LOCKED");
+        assert_eq!(
+            rw("SELECT 1 FROM a, b FOR UPDATE OF a FOR SHARE OF b SKIP LOCKED"),
+            "SELECT 1 FROM a, b FOR UPDATE OF a FOR UPDATE OF b SKIP LOCKED"
+        );
         assert_eq!(rw("SELECT 1 FROM t FOR /* c */ SHARE"), "SELECT 1 FROM t FOR UPDATE");
     }
 

@@ -88,7 +88,11 @@ pub async fn start(settings: Settings) -> Gateway {
 }
 
 /// A client session through the gateway (no TLS, trust or password).
-pub async fn client(gw: &Gateway, user: &str, password: Option<&str>) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+pub async fn client(
+    gw: &Gateway,
+    user: &str,
+    password: Option<&str>,
+) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
     let mut cfg = tokio_postgres::Config::new();
     cfg.host("127.0.0.1").port(gw.addr().port()).user(user).dbname("postgres").connect_timeout(Duration::from_secs(20));
     if let Some(p) = password {
@@ -102,9 +106,12 @@ pub async fn client(gw: &Gateway, user: &str, password: Option<&str>) -> Result<
 }
 
 pub async fn direct(port: u16) -> tokio_postgres::Client {
-    let (client, conn) = tokio_postgres::connect(&format!("host=127.0.0.1 port={port} user=postgres dbname=postgres"), tokio_postgres::NoTls)
-        .await
-        .expect("direct connection");
+    let (client, conn) = tokio_postgres::connect(
+        &format!("host=127.0.0.1 port={port} user=postgres dbname=postgres"),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .expect("direct connection");
     tokio::spawn(async move {
         let _ = conn.await;
     });

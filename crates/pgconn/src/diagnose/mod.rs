@@ -94,7 +94,10 @@ enum Outcome<T> {
     Ok(T, String),
     /// Not applicable (e.g. TLS with sslmode=disable); later steps still run.
     NotApplicable(T, String),
-    Fail { detail: String, hint: String },
+    Fail {
+        detail: String,
+        hint: String,
+    },
 }
 
 struct Runner {
@@ -218,7 +221,9 @@ async fn login(connect: &ConnectOptions) -> Outcome<tokio_postgres::Client> {
         }
         Err(err) => {
             let hint = match err.class() {
-                ErrorClass::Auth { expired: true } => "sync this machine's clock (NTP); tokens are signed with local time",
+                ErrorClass::Auth { expired: true } => {
+                    "sync this machine's clock (NTP); tokens are signed with local time"
+                }
                 ErrorClass::Auth { expired: false } if matches!(connect.auth, Auth::Iam { .. }) => {
                     "allow dsql:DbConnect/DbConnectAdmin for this identity and map non-admin roles with AWS IAM GRANT"
                 }

@@ -97,7 +97,9 @@ async fn handshake(
     };
     let (mut stream, _) = match open(addrs, timeout).await {
         Ok(opened) => opened,
-        Err(detail) => return Outcome::Fail { detail, hint: "the TCP step just worked: the server may be overloaded".into() },
+        Err(detail) => {
+            return Outcome::Fail { detail, hint: "the TCP step just worked: the server may be overloaded".into() };
+        }
     };
     let mut answer = [0u8; 1];
     if let Err(err) = request_tls(&mut stream, &mut answer).await {
@@ -115,7 +117,12 @@ async fn handshake(
     }
     let server_name = match ServerName::try_from(connect.host.clone()) {
         Ok(name) => name,
-        Err(err) => return Outcome::Fail { detail: format!("{:?} is not a TLS server name: {err}", connect.host), hint: "check --endpoint".into() },
+        Err(err) => {
+            return Outcome::Fail {
+                detail: format!("{:?} is not a TLS server name: {err}", connect.host),
+                hint: "check --endpoint".into(),
+            };
+        }
     };
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     match connector.connect(server_name, stream).await {

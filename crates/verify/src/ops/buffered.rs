@@ -1,7 +1,7 @@
 //! Buffered events: rows appended with application-generated ids (DSQL has
 //! no BIGSERIAL), read back in id order, then deleted when flushed.
 
-use super::{blob, exec, guarded, query, Op, ENCODING};
+use super::{ENCODING, Op, blob, exec, guarded, query};
 use crate::report::wrong;
 
 pub const OP: Op = Op {
@@ -33,7 +33,10 @@ pub const OP: Op = Op {
             .await?;
             let got: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
             if got != ids {
-                return Err(wrong(format!("read buffered_events: ids {got:?}, expected {ids:?}"), "rows must come back in id order"));
+                return Err(wrong(
+                    format!("read buffered_events: ids {got:?}, expected {ids:?}"),
+                    "rows must come back in id order",
+                ));
             }
             exec(
                 c,

@@ -8,9 +8,9 @@
 //!   shard, locks the execution and current-execution rows `FOR UPDATE`,
 //!   updates both with a CAS on `db_record_version`, and upserts an activity.
 
-use super::{begin, blob, commit, exec, expect_rows, guarded, now_utc, query, Op, Step, ENCODING};
-use crate::report::wrong;
+use super::{ENCODING, Op, Step, begin, blob, commit, exec, expect_rows, guarded, now_utc, query};
 use crate::Fixture;
+use crate::report::wrong;
 use tokio_postgres::Client;
 
 /// Temporal's task category ids for transfer (immediate) and timer (scheduled) tasks.
@@ -97,7 +97,10 @@ pub const UPDATE: Op = Op {
             )
             .await?;
             let Some(row) = rows.first() else {
-                return Err(wrong("lock execution: execution row not found", "create-workflow-execution must pass first"));
+                return Err(wrong(
+                    "lock execution: execution row not found",
+                    "create-workflow-execution must pass first",
+                ));
             };
             let db_version: i64 = row.get(0);
             let current = query(
@@ -108,7 +111,10 @@ pub const UPDATE: Op = Op {
             )
             .await?;
             if current.len() != 1 {
-                return Err(wrong("lock current execution: row not found", "create-workflow-execution must pass first"));
+                return Err(wrong(
+                    "lock current execution: row not found",
+                    "create-workflow-execution must pass first",
+                ));
             }
             let updated = exec(
                 c,
@@ -130,8 +136,16 @@ pub const UPDATE: Op = Op {
                  last_write_version = $5, data = $6, data_encoding = $7 \
                  WHERE shard_id = $8 AND namespace_id = $9 AND workflow_id = $10",
                 &[
-                    &fx.run_id, &"verify-request", &STATE_RUNNING, &STATUS_RUNNING, &0i64, &blob("state-2"), &ENCODING,
-                    &fx.shard_id, &fx.namespace_id, &fx.workflow_id,
+                    &fx.run_id,
+                    &"verify-request",
+                    &STATE_RUNNING,
+                    &STATUS_RUNNING,
+                    &0i64,
+                    &blob("state-2"),
+                    &ENCODING,
+                    &fx.shard_id,
+                    &fx.namespace_id,
+                    &fx.workflow_id,
                 ],
             )
             .await?;

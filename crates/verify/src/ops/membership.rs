@@ -2,7 +2,7 @@
 //! periodically, and the "active members of a role" read (which uses the
 //! `cm_idx_*` indexes).
 
-use super::{exec, guarded, now_utc, query, Op};
+use super::{Op, exec, guarded, now_utc, query};
 use crate::report::wrong;
 
 pub const OP: Op = Op {
@@ -18,8 +18,13 @@ pub const OP: Op = Op {
                           role = $5, session_start = $6, last_heartbeat = $7, record_expiry = $8";
             // Twice: the first inserts, the second takes the conflict path like a heartbeat.
             for _ in 0..2 {
-                exec(c, "heartbeat upsert", upsert, &[&0i32, &fx.host_id, &"127.0.0.1", &7233i16, &fx.role, &now, &now, &expiry])
-                    .await?;
+                exec(
+                    c,
+                    "heartbeat upsert",
+                    upsert,
+                    &[&0i32, &fx.host_id, &"127.0.0.1", &7233i16, &fx.role, &now, &now, &expiry],
+                )
+                .await?;
             }
             let rows = query(
                 c,
@@ -30,7 +35,10 @@ pub const OP: Op = Op {
             )
             .await?;
             if rows.len() != 1 {
-                return Err(wrong(format!("read active members: {} rows, expected 1", rows.len()), "the heartbeat row was not found"));
+                return Err(wrong(
+                    format!("read active members: {} rows, expected 1", rows.len()),
+                    "the heartbeat row was not found",
+                ));
             }
             Ok(None)
         }))

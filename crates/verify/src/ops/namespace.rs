@@ -2,7 +2,7 @@
 //! `FOR UPDATE` and insert the namespace row in one transaction, then read it
 //! back by name (the unique `idx_namespaces_name` index path).
 
-use super::{begin, blob, commit, exec, expect_rows, guarded, query, Op, ENCODING};
+use super::{ENCODING, Op, begin, blob, commit, exec, expect_rows, guarded, query};
 use crate::report::wrong;
 
 /// Temporal keeps the namespace notification counter in this partition.
@@ -54,7 +54,10 @@ pub const OP: Op = Op {
             )
             .await?;
             if found.len() != 1 {
-                return Err(wrong(format!("read namespace by name: {} rows", found.len()), "expected the row just inserted"));
+                return Err(wrong(
+                    format!("read namespace by name: {} rows", found.len()),
+                    "expected the row just inserted",
+                ));
             }
             Ok(None)
         }))

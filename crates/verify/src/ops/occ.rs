@@ -7,9 +7,9 @@
 
 use tokio_postgres::Client;
 
-use super::{exec, guarded, Op, Step};
-use crate::report::{failed, sqlstate, wrong};
+use super::{Op, Step, exec, guarded};
 use crate::Fixture;
+use crate::report::{failed, sqlstate, wrong};
 
 const SELECT: &str = "SELECT db_record_version FROM executions \
                       WHERE shard_id = $1 AND namespace_id = $2 AND workflow_id = $3 AND run_id = $4";
@@ -30,11 +30,13 @@ pub const OP: Op = Op {
 };
 
 async fn race(a: &Client, b: &Client, fx: &Fixture) -> Step<Option<String>> {
-    let key: [&(dyn tokio_postgres::types::ToSql + Sync); 4] = [&fx.shard_id, &fx.namespace_id, &fx.workflow_id, &fx.run_id];
+    let key: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+        [&fx.shard_id, &fx.namespace_id, &fx.workflow_id, &fx.run_id];
     // DSQL accepts REPEATABLE READ (its own level); PostgreSQL needs it to detect the conflict.
     let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ";
     a.batch_execute(begin).await.map_err(|e| failed("session A: BEGIN", &e))?;
-    let locked = a.query(&format!("{SELECT} FOR UPDATE"), &key).await.map_err(|e| failed("session A: lock execution", &e))?;
+    let locked =
+        a.query(&format!("{SELECT} FOR UPDATE"), &key).await.map_err(|e| failed("session A: lock execution", &e))?;
     if locked.is_empty() {
         return Err(wrong("session A: execution row not found", "create-workflow-execution must pass first"));
     }

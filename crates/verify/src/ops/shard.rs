@@ -1,7 +1,7 @@
 //! Acquire a shard: create its row, then the range_id compare-and-swap a
 //! history host does when it takes ownership (`FOR UPDATE`, then UPDATE).
 
-use super::{begin, blob, commit, exec, expect_rows, guarded, query, Op, ENCODING};
+use super::{ENCODING, Op, begin, blob, commit, exec, expect_rows, guarded, query};
 use crate::report::wrong;
 
 pub const OP: Op = Op {
@@ -17,7 +17,9 @@ pub const OP: Op = Op {
             )
             .await?;
             begin(c).await?;
-            let rows = query(c, "lock shard", "SELECT range_id FROM shards WHERE shard_id = $1 FOR UPDATE", &[&fx.shard_id]).await?;
+            let rows =
+                query(c, "lock shard", "SELECT range_id FROM shards WHERE shard_id = $1 FOR UPDATE", &[&fx.shard_id])
+                    .await?;
             let range_id: i64 = match rows.first() {
                 Some(row) => row.get(0),
                 None => return Err(wrong("lock shard: shard row not found after insert", "check the shards table")),

@@ -2,7 +2,7 @@
 //! `ReadLockShards` uses `FOR SHARE`. Reported as a note, not a failure —
 //! the DSQL build does not send it, and the gateway rewrites it.
 
-use super::{guarded, Op};
+use super::{Op, guarded};
 use crate::report::{failed, sqlstate};
 
 pub const READ_LOCK_SHARDS: Op = Op {

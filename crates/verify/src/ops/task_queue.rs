@@ -2,7 +2,7 @@
 //! range_id CAS under `FOR UPDATE`, add tasks while holding the lease, read a
 //! page in task_id order, and complete (range-delete) the read ones.
 
-use super::{begin, blob, commit, exec, expect_rows, guarded, query, Op, ENCODING};
+use super::{ENCODING, Op, begin, blob, commit, exec, expect_rows, guarded, query};
 use crate::report::wrong;
 
 pub const OP: Op = Op {
@@ -69,7 +69,10 @@ pub const OP: Op = Op {
             )
             .await?;
             if page.len() != 3 {
-                return Err(wrong(format!("read tasks: {} rows, expected 3", page.len()), "tasks added in the lease were not visible"));
+                return Err(wrong(
+                    format!("read tasks: {} rows, expected 3", page.len()),
+                    "tasks added in the lease were not visible",
+                ));
             }
             let deleted = exec(
                 c,

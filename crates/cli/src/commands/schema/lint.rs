@@ -22,8 +22,10 @@ pub fn run(args: &Args, json: bool) -> anyhow::Result<ExitCode> {
         collect(path, &mut files).with_context(|| format!("cannot read {}", path.display()))?;
     }
     if files.is_empty() {
-        bail!("no .sql files under {}; pass SQL files or directories that hold them",
-            args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        bail!(
+            "no .sql files under {}; pass SQL files or directories that hold them",
+            args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
     }
     let mut findings = Vec::new();
     for file in &files {
@@ -35,8 +37,10 @@ pub fn run(args: &Args, json: bool) -> anyhow::Result<ExitCode> {
     if json {
         let list: Vec<_> = findings
             .iter()
-            .map(|(file, f)| serde_json::json!({"file": file, "line": f.line, "column": f.column,
-                "sqlstate": f.sqlstate, "message": f.message, "fix": f.fix}))
+            .map(|(file, f)| {
+                serde_json::json!({"file": file, "line": f.line, "column": f.column,
+                "sqlstate": f.sqlstate, "message": f.message, "fix": f.fix})
+            })
             .collect();
         println!("{}", serde_json::json!({"files": files.len(), "findings": list}));
     } else {
