@@ -70,7 +70,12 @@ struct Inner {
 }
 
 impl IamAuth {
-    pub fn new(config: AuthConfig, limiter: RateLimiter, control: Arc<tokio_postgres::Client>, internal_password: String) -> IamAuth {
+    pub fn new(
+        config: AuthConfig,
+        limiter: RateLimiter,
+        control: Arc<tokio_postgres::Client>,
+        internal_password: String,
+    ) -> IamAuth {
         let prepared = Mutex::new(HashSet::from([dsql::token::ADMIN_ROLE.to_string()]));
         IamAuth { inner: Arc::new(Inner { config, limiter, control, internal_password, prepared }) }
     }
@@ -144,7 +149,10 @@ impl IamExchange {
             return AuthStep::Reject(ErrorFields::fatal("3D000", format!("database \"{database}\" does not exist")));
         }
         if self.hello.startup.user().is_empty() {
-            return AuthStep::Reject(ErrorFields::fatal("28000", "no PostgreSQL user name specified in startup packet"));
+            return AuthStep::Reject(ErrorFields::fatal(
+                "28000",
+                "no PostgreSQL user name specified in startup packet",
+            ));
         }
         AuthStep::Challenge(Authentication::CleartextPassword)
     }

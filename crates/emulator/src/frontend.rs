@@ -54,10 +54,13 @@ impl Frontend {
             .with_password(PasswordSource::Static(password));
         let metrics = Arc::new(Metrics::default());
         let pool = SessionPool::new(connector, PoolConfig::default(), metrics.clone());
-        let policy = EnforcePolicy::new(Limits {
-            max_transaction_age: Duration::from_secs(config.max_transaction_age_secs),
-            max_connection_lifetime: Duration::from_secs(config.max_connection_lifetime_secs),
-        }, control);
+        let policy = EnforcePolicy::new(
+            Limits {
+                max_transaction_age: Duration::from_secs(config.max_transaction_age_secs),
+                max_connection_lifetime: Duration::from_secs(config.max_connection_lifetime_secs),
+            },
+            control,
+        );
         Frontend { proxy: Proxy::new(proxy_config, auth, pool, policy, metrics) }
     }
 

@@ -12,8 +12,8 @@ use dsql_deploy_config::EmulatorConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::paths::{default_data_dir, Layout};
-use crate::state::{pid_alive, State};
+use crate::paths::{Layout, default_data_dir};
+use crate::state::{State, pid_alive};
 
 /// Where clients find a running emulator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,7 +38,10 @@ pub struct RunningInfo {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Status {
     /// Nothing running (a stale state file of a crashed run was cleaned up).
-    Stopped { data_dir: PathBuf, recovered_stale_state: bool },
+    Stopped {
+        data_dir: PathBuf,
+        recovered_stale_state: bool,
+    },
     Running(RunningInfo),
     /// The emulator process lives but its PostgreSQL is gone: clients get errors.
     PostgresDead(RunningInfo),
@@ -127,7 +130,12 @@ impl Instance {
     /// Returns the running instance, starting it in the background when it
     /// is not running (or restarting it when its PostgreSQL died).
     /// `progress` is told what is happening while it waits.
-    pub fn ensure_running(&self, settings: &Settings, launcher: &Launcher, progress: &dyn Fn(&str)) -> Result<RunningInfo> {
+    pub fn ensure_running(
+        &self,
+        settings: &Settings,
+        launcher: &Launcher,
+        progress: &dyn Fn(&str),
+    ) -> Result<RunningInfo> {
         match self.status()? {
             Status::Running(info) => return Ok(info),
             Status::PostgresDead(_) => {
@@ -186,7 +194,11 @@ impl Instance {
             }
             if Instant::now() >= deadline {
                 let _ = child.kill();
-                return Err(Error::StartTimeout { secs: timeout.as_secs(), log: log_path.clone(), tail: log_tail(&log_path, log_start) });
+                return Err(Error::StartTimeout {
+                    secs: timeout.as_secs(),
+                    log: log_path.clone(),
+                    tail: log_tail(&log_path, log_start),
+                });
             }
             if last_note.elapsed() >= Duration::from_secs(3) {
                 progress("still waiting for the emulator to become ready…");

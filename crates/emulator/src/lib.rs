@@ -21,5 +21,5 @@ mod tls;
 
 pub use error::{Error, Result};
 pub use instance::{Instance, Launcher, RunningInfo, Settings, Status};
-pub use paths::{default_data_dir, Layout};
+pub use paths::{Layout, default_data_dir};
 pub use runtime::Emulator;

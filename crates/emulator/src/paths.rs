@@ -12,10 +12,7 @@ pub fn default_data_dir() -> PathBuf {
     if nix::unistd::geteuid().is_root() {
         return PathBuf::from("/var/lib/dsql-deploy/emulator");
     }
-    dirs::data_dir()
-        .unwrap_or_else(|| PathBuf::from(".local/share"))
-        .join("dsql-deploy")
-        .join("emulator")
+    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".local/share")).join("dsql-deploy").join("emulator")
 }
 
 /// File layout of one instance.

@@ -126,11 +126,7 @@ pub async fn prepare_login_role(client: &tokio_postgres::Client, role: &str, pas
     if !row.get::<_, bool>(0) {
         return Ok(false);
     }
-    let sql = format!(
-        "ALTER ROLE \"{}\" PASSWORD '{}'",
-        role.replace('"', "\"\""),
-        password.replace('\'', "''")
-    );
+    let sql = format!("ALTER ROLE \"{}\" PASSWORD '{}'", role.replace('"', "\"\""), password.replace('\'', "''"));
     client
         .batch_execute(&sql)
         .await

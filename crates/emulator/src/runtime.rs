@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use crate::error::{Error, Result};
 use crate::instance::{RunningInfo, Settings};
 use crate::paths::Layout;
-use crate::state::{pid_alive, State};
+use crate::state::{State, pid_alive};
 use crate::{private, tls};
 
 /// Creates the data dir (0755: when we are root, PostgreSQL's own user must
@@ -63,7 +63,8 @@ impl Emulator {
             }
             // A crashed run: its PostgreSQL may still hold the data dir.
             if pid_alive(state.postgres_pid) {
-                let mut stale = RunningServer::attach(state.postgres_pid, state.postgres_port, layout.pgdata().join("server.log"));
+                let mut stale =
+                    RunningServer::attach(state.postgres_pid, state.postgres_port, layout.pgdata().join("server.log"));
                 let _ = stale.stop(Duration::from_secs(10));
             }
             let _ = std::fs::remove_file(layout.state());
@@ -95,7 +96,8 @@ impl Emulator {
 
         let (shutdown, shutdown_rx) = watch::channel(false);
         listener.set_nonblocking(true).map_err(Error::io("cannot configure the listener"))?;
-        let listener = tokio::net::TcpListener::from_std(listener).map_err(Error::io("cannot configure the listener"))?;
+        let listener =
+            tokio::net::TcpListener::from_std(listener).map_err(Error::io("cannot configure the listener"))?;
         let ctx = crate::frontend::Frontend::new(
             settings.clone(),
             tls_config,
@@ -139,7 +141,8 @@ impl Emulator {
     /// Kills the private PostgreSQL (fault-injection tests).
     pub fn kill_postgres(&mut self) {
         if let Some(pg) = &self.postgres {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pg.pid as i32), nix::sys::signal::Signal::SIGKILL);
+            let _ =
+                nix::sys::signal::kill(nix::unistd::Pid::from_raw(pg.pid as i32), nix::sys::signal::Signal::SIGKILL);
         }
     }
 
@@ -163,7 +166,7 @@ impl Emulator {
 
     /// Runs until Ctrl-C or SIGTERM, then shuts down cleanly.
     pub async fn run_until_signal(mut self) -> Result<()> {
-        use tokio::signal::unix::{signal, SignalKind};
+        use tokio::signal::unix::{SignalKind, signal};
         let mut term = signal(SignalKind::terminate()).map_err(Error::io("cannot watch SIGTERM"))?;
         let mut int = signal(SignalKind::interrupt()).map_err(Error::io("cannot watch SIGINT"))?;
         tokio::select! {
@@ -190,7 +193,5 @@ impl Drop for Emulator {
 }
 
 fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }

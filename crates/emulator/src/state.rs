@@ -31,7 +31,8 @@ pub struct State {
 
 impl State {
     pub fn write(&self, path: &Path) -> Result<()> {
-        let text = serde_json::to_vec_pretty(self).map_err(|e| Error::BadState { path: path.into(), detail: e.to_string() })?;
+        let text = serde_json::to_vec_pretty(self)
+            .map_err(|e| Error::BadState { path: path.into(), detail: e.to_string() })?;
         fsutil::write_atomic(path, &text, 0o644).map_err(Error::io(format!("cannot write {}", path.display())))
     }
 
@@ -52,9 +53,7 @@ impl State {
             return Err(Error::OtherUser { path: root, owner: meta.uid(), me });
         }
         let text = std::fs::read_to_string(path).map_err(Error::io(format!("cannot read {}", path.display())))?;
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| Error::BadState { path: path.into(), detail: e.to_string() })
+        serde_json::from_str(&text).map(Some).map_err(|e| Error::BadState { path: path.into(), detail: e.to_string() })
     }
 }
 

@@ -8,7 +8,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+};
 
 use crate::error::{Error, Result};
 use crate::paths::Layout;
@@ -34,7 +36,8 @@ pub fn ensure_certificates(layout: &Layout, hostname: &str) -> Result<()> {
     let ca_key_pem = std::fs::read_to_string(layout.ca_key()).map_err(Error::io("cannot read the CA key"))?;
     let ca_key = KeyPair::from_pem(&ca_key_pem).map_err(cert_err)?;
     let issuer = Issuer::new(ca_params(), ca_key);
-    let mut params = CertificateParams::new(vec![hostname.to_string(), "127.0.0.1".into(), "::1".into()]).map_err(cert_err)?;
+    let mut params =
+        CertificateParams::new(vec![hostname.to_string(), "127.0.0.1".into(), "::1".into()]).map_err(cert_err)?;
     params.distinguished_name.push(DnType::CommonName, hostname);
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
@@ -66,8 +69,7 @@ fn ca_params() -> CertificateParams {
 /// Whether the server certificate at `path` was issued for `hostname`
 /// (recorded next to it in `<cert>.hostname` when it was issued).
 fn server_cert_matches(path: &Path, hostname: &str) -> bool {
-    path.is_file()
-        && std::fs::read_to_string(path.with_extension("hostname")).is_ok_and(|h| h.trim() == hostname)
+    path.is_file() && std::fs::read_to_string(path.with_extension("hostname")).is_ok_and(|h| h.trim() == hostname)
 }
 
 /// rustls server configuration from the instance's certificate and key.

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{db_error, token_for, REGION};
+use common::{REGION, db_error, token_for};
 use dsql::token::{TokenAction, TokenParams};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -28,7 +28,8 @@ async fn tokens_are_checked_like_dsql() {
     assert_eq!(hint.as_deref(), Some("Signature expired"), "{err}");
 
     // Signed for another host or region, or with another secret.
-    let other_host = token_for(&emu.config, "admin", TokenParams::new("elsewhere.example", REGION, TokenAction::DbConnectAdmin));
+    let other_host =
+        token_for(&emu.config, "admin", TokenParams::new("elsewhere.example", REGION, TokenAction::DbConnectAdmin));
     assert!(emu.connect("admin", &other_host).await.is_err());
     let mut other_secret = emu.config.clone();
     other_secret.secret_access_key = "not-the-emulators".into();
@@ -46,8 +47,13 @@ async fn tokens_are_checked_like_dsql() {
 
     // Only database postgres.
     let mut cfg = tokio_postgres::Config::new();
-    cfg.host(&host).hostaddr("127.0.0.1".parse().unwrap()).port(emu.port()).user("admin")
-        .password(emu.token("admin")).dbname("other").ssl_mode(tokio_postgres::config::SslMode::Require);
+    cfg.host(&host)
+        .hostaddr("127.0.0.1".parse().unwrap())
+        .port(emu.port())
+        .user("admin")
+        .password(emu.token("admin"))
+        .dbname("other")
+        .ssl_mode(tokio_postgres::config::SslMode::Require);
     let tls = tokio_postgres_rustls::MakeRustlsConnect::new(common::tls_config(&emu.emulator.info().ca_file));
     let err = cfg.connect(tls).await.err().expect("database other is refused");
     assert_eq!(db_error(&err).0, "3D000");

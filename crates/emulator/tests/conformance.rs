@@ -20,8 +20,20 @@ fn reference_dir() -> PathBuf {
 /// expect rows earlier ones left (`queries` counts the parent rows that
 /// `transaction` committed and the child row `supported` inserted).
 const ORDER: &[&str] = &[
-    "alters", "backlog", "enum", "environment", "index", "isolation", "multi_statement", "occ",
-    "supported", "transaction", "types", "unsupported", "occ_conflict", "queries",
+    "alters",
+    "backlog",
+    "enum",
+    "environment",
+    "index",
+    "isolation",
+    "multi_statement",
+    "occ",
+    "supported",
+    "transaction",
+    "types",
+    "unsupported",
+    "occ_conflict",
+    "queries",
 ];
 
 const FIXTURES: &[&str] = &[
@@ -70,16 +82,40 @@ const OCC_RESET: &[&str] = &[
 /// statement runs first, then session 2's, then both COMMIT.
 fn occ_script(name: &str) -> Option<(&'static str, &'static str)> {
     Some(match name {
-        "occ_write_write" => ("UPDATE baseline_occ SET name = 'ww-1' WHERE id = 1", "UPDATE baseline_occ SET name = 'ww-2' WHERE id = 1"),
-        "occ_for_update_vs_write" => ("SELECT name FROM baseline_occ WHERE id = 1 FOR UPDATE", "UPDATE baseline_occ SET name = 'ww-2' WHERE id = 1"),
-        "occ_for_key_share_vs_delete" => ("SELECT name FROM baseline_occ WHERE id = 1 FOR KEY SHARE", "DELETE FROM baseline_occ WHERE id = 1"),
-        "occ_fk_delete_insert" => ("DELETE FROM baseline_occ_parent WHERE id = 2", "INSERT INTO baseline_occ_child (id, parent_id) VALUES (10, 2)"),
-        "occ_fk_nonkey_update" => ("UPDATE baseline_occ_parent SET name = 'renamed' WHERE id = 1", "INSERT INTO baseline_occ_child (id, parent_id) VALUES (11, 1)"),
-        "occ_fk_cascade_vs_child_write" => ("DELETE FROM baseline_occ_parent WHERE id = 3", "UPDATE baseline_occ_cascade SET v = 'w' WHERE id = 1"),
-        "occ_fk_set_null_vs_child_write" => ("DELETE FROM baseline_occ_parent WHERE id = 4", "UPDATE baseline_occ_setnull SET v = 'w' WHERE id = 1"),
-        "occ_fk_set_default_vs_child_write" => ("DELETE FROM baseline_occ_parent WHERE id = 5", "UPDATE baseline_occ_setdefault SET v = 'w' WHERE id = 1"),
-        "occ_multirow_predicate" => ("UPDATE baseline_occ SET name = name || '1' WHERE id <= 3", "UPDATE baseline_occ SET name = name || '2' WHERE id <= 3"),
-        "occ_disjoint_writes" => ("UPDATE baseline_occ SET name = 'd1' WHERE id = 1", "UPDATE baseline_occ SET name = 'd2' WHERE id = 2"),
+        "occ_write_write" => {
+            ("UPDATE baseline_occ SET name = 'ww-1' WHERE id = 1", "UPDATE baseline_occ SET name = 'ww-2' WHERE id = 1")
+        }
+        "occ_for_update_vs_write" => (
+            "SELECT name FROM baseline_occ WHERE id = 1 FOR UPDATE",
+            "UPDATE baseline_occ SET name = 'ww-2' WHERE id = 1",
+        ),
+        "occ_for_key_share_vs_delete" => {
+            ("SELECT name FROM baseline_occ WHERE id = 1 FOR KEY SHARE", "DELETE FROM baseline_occ WHERE id = 1")
+        }
+        "occ_fk_delete_insert" => (
+            "DELETE FROM baseline_occ_parent WHERE id = 2",
+            "INSERT INTO baseline_occ_child (id, parent_id) VALUES (10, 2)",
+        ),
+        "occ_fk_nonkey_update" => (
+            "UPDATE baseline_occ_parent SET name = 'renamed' WHERE id = 1",
+            "INSERT INTO baseline_occ_child (id, parent_id) VALUES (11, 1)",
+        ),
+        "occ_fk_cascade_vs_child_write" => {
+            ("DELETE FROM baseline_occ_parent WHERE id = 3", "UPDATE baseline_occ_cascade SET v = 'w' WHERE id = 1")
+        }
+        "occ_fk_set_null_vs_child_write" => {
+            ("DELETE FROM baseline_occ_parent WHERE id = 4", "UPDATE baseline_occ_setnull SET v = 'w' WHERE id = 1")
+        }
+        "occ_fk_set_default_vs_child_write" => {
+            ("DELETE FROM baseline_occ_parent WHERE id = 5", "UPDATE baseline_occ_setdefault SET v = 'w' WHERE id = 1")
+        }
+        "occ_multirow_predicate" => (
+            "UPDATE baseline_occ SET name = name || '1' WHERE id <= 3",
+            "UPDATE baseline_occ SET name = name || '2' WHERE id <= 3",
+        ),
+        "occ_disjoint_writes" => {
+            ("UPDATE baseline_occ SET name = 'd1' WHERE id = 1", "UPDATE baseline_occ SET name = 'd2' WHERE id = 2")
+        }
         _ => return None,
     })
 }
@@ -88,7 +124,13 @@ fn occ_script(name: &str) -> Option<(&'static str, &'static str)> {
 fn render(value: &Option<String>, type_oid: u32) -> String {
     let Some(v) = value else { return "NULL".into() };
     match type_oid {
-        16 => if v == "t" { "true".into() } else { "false".into() },
+        16 => {
+            if v == "t" {
+                "true".into()
+            } else {
+                "false".into()
+            }
+        }
         2950 => {
             let hex: String = v.chars().filter(|c| *c != '-').collect();
             let bytes: Vec<String> = (0..hex.len() / 2)
@@ -117,11 +159,7 @@ fn compare_result(rec: &Value, ours: &Outcome, ignore_rows: bool) -> Option<Stri
         return Some(format!("expected ok, got {ours:?}"));
     };
     let rec_tag = rec["command_tag"].as_str().unwrap_or("");
-    let tag_matches = if ignore_rows {
-        rec_tag.split(' ').next() == tag.split(' ').next()
-    } else {
-        rec_tag == tag
-    };
+    let tag_matches = if ignore_rows { rec_tag.split(' ').next() == tag.split(' ').next() } else { rec_tag == tag };
     if !tag_matches {
         return Some(format!("tag {tag:?} != recorded {rec_tag:?}"));
     }
@@ -172,7 +210,8 @@ fn compare(rec: &Value, ours: &[Outcome], simple: bool, ignore_rows: bool) -> Op
 }
 
 async fn client(emu: &common::TestEmulator) -> RawClient {
-    let stream = common::raw::tls_stream(&emu.emulator.info().ca_file, &emu.config.hostname, emu.port()).await.expect("TLS");
+    let stream =
+        common::raw::tls_stream(&emu.emulator.info().ca_file, &emu.config.hostname, emu.port()).await.expect("TLS");
     RawClient::login(stream, "admin", &emu.token("admin")).await.expect("login")
 }
 
@@ -223,7 +262,8 @@ async fn run_concurrent(emu: &common::TestEmulator, case: &Value, sessions: &[Va
     let our_losers = losers(&mut ours.iter().map(|s| s.iter().any(lost)));
     let rec_losers = losers(&mut sessions.iter().map(rec_lost));
     if case["conflict_race"].as_bool().unwrap_or(false) {
-        return (our_losers != rec_losers).then(|| format!("{our_losers} sessions lost, recorded {rec_losers}: {ours:?}"));
+        return (our_losers != rec_losers)
+            .then(|| format!("{our_losers} sessions lost, recorded {rec_losers}: {ours:?}"));
     }
     for (s, rec) in sessions.iter().enumerate() {
         for (i, r) in rec.as_array().into_iter().flatten().enumerate() {
@@ -272,11 +312,12 @@ async fn recorded_dsql_answers_replay_through_the_emulator() {
         println!("{file:>16}: {pass}/{of}");
     }
     println!("{:>16}: {passed}/{total}", "overall");
-    let floor: usize = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance-floor.txt"))
-        .expect("conformance-floor.txt")
-        .trim()
-        .parse()
-        .expect("floor is a number");
+    let floor: usize =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance-floor.txt"))
+            .expect("conformance-floor.txt")
+            .trim()
+            .parse()
+            .expect("floor is a number");
     assert!(passed >= floor, "conformance dropped: {passed}/{total} passed, floor is {floor}");
     emu.emulator.shutdown().await;
 }

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use bytes::{BufMut, BytesMut};
-use common::raw::{tls_stream, RawClient};
+use common::raw::{RawClient, tls_stream};
 use emulator::{Instance, Status};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

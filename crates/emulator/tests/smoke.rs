@@ -9,7 +9,8 @@ use common::db_error;
 async fn admin_logs_in_with_a_token_and_dsql_rules_apply() {
     let emu = common::start().await;
     let client = emu.admin().await;
-    let row = client.query_one("SELECT current_user::text, current_setting('transaction_isolation')", &[]).await.unwrap();
+    let row =
+        client.query_one("SELECT current_user::text, current_setting('transaction_isolation')", &[]).await.unwrap();
     assert_eq!(row.get::<_, String>(0), "admin");
     assert_eq!(row.get::<_, String>(1), "repeatable read");
 

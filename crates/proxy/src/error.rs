@@ -23,7 +23,9 @@ pub enum UpstreamError {
     Connect { addr: String, source: std::io::Error },
     #[error("TLS handshake with upstream {addr}: {source}")]
     Tls { addr: String, source: std::io::Error },
-    #[error("upstream {addr} refused TLS (answered 'N' to SSLRequest); it must support TLS when upstream TLS is configured")]
+    #[error(
+        "upstream {addr} refused TLS (answered 'N' to SSLRequest); it must support TLS when upstream TLS is configured"
+    )]
     TlsRefused { addr: String },
     #[error("upstream refused the session: {0}")]
     Rejected(ErrorFields),

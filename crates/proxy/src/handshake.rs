@@ -31,7 +31,10 @@ pub(crate) struct Authenticated {
 /// What the handshake came to.
 pub(crate) enum Outcome {
     Ready(Box<Authenticated>),
-    Cancel { process_id: i32, secret_key: i32 },
+    Cancel {
+        process_id: i32,
+        secret_key: i32,
+    },
     /// Refused or gone; whatever the client should hear has been sent.
     Closed,
 }
@@ -152,7 +155,8 @@ pub(crate) async fn handshake<A: Authenticator>(
                     Ok(m) => m,
                     Err(IoError::Protocol(e)) => {
                         inc(&metrics.client_protocol_errors_total);
-                        return fatal(&mut stream, ErrorFields::fatal("08P01", format!("protocol violation: {e}"))).await;
+                        return fatal(&mut stream, ErrorFields::fatal("08P01", format!("protocol violation: {e}")))
+                            .await;
                     }
                     Err(_) => return Outcome::Closed,
                 };

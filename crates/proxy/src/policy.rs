@@ -109,7 +109,12 @@ pub trait SessionPolicy: Send + 'static {
     /// a named Parse) and moved no COPY data — so nothing of it committed and
     /// the client has seen none of its answer. `attempt` counts from 1.
     /// Return the delay before resending, or `None` to pass the error on.
-    fn retry_after(&mut self, _error: &ErrorFields, _attempt: u32, _state: &SessionState) -> Option<std::time::Duration> {
+    fn retry_after(
+        &mut self,
+        _error: &ErrorFields,
+        _attempt: u32,
+        _state: &SessionState,
+    ) -> Option<std::time::Duration> {
         None
     }
 

@@ -120,11 +120,9 @@ impl<A: Authenticator, U: UpstreamPool, P: Policy> Proxy<A, U, P> {
         s.metrics.client_sessions_active.fetch_add(1, Ordering::Relaxed);
         let _active = ActiveGuard(&s.metrics);
         let _ = tcp.set_nodelay(true);
-        let outcome = tokio::time::timeout(
-            s.config.handshake_timeout,
-            handshake(tcp, peer, &s.config, &s.auth, &s.metrics),
-        )
-        .await;
+        let outcome =
+            tokio::time::timeout(s.config.handshake_timeout, handshake(tcp, peer, &s.config, &s.auth, &s.metrics))
+                .await;
         let client = match outcome {
             Ok(Outcome::Ready(client)) => client,
             Ok(Outcome::Cancel { process_id, secret_key }) => return self.cancel(process_id, secret_key).await,
@@ -162,7 +160,8 @@ impl<A: Authenticator, U: UpstreamPool, P: Policy> Proxy<A, U, P> {
                 return send_fatal(&mut stream, error).await;
             }
             Err(e) => {
-                let error = ErrorFields::fatal("08006", format!("upstream failed while applying session settings: {e}"));
+                let error =
+                    ErrorFields::fatal("08006", format!("upstream failed while applying session settings: {e}"));
                 return send_fatal(&mut stream, error).await;
             }
         }

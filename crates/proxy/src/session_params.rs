@@ -26,7 +26,8 @@ pub(crate) fn requested_settings(startup: &Startup) -> Vec<(String, String)> {
         let words = split_options(options);
         let mut it = words.iter();
         while let Some(w) = it.next() {
-            let item = if w == "-c" { it.next().map(String::as_str) } else { w.strip_prefix("--").or(w.strip_prefix("-c")) };
+            let item =
+                if w == "-c" { it.next().map(String::as_str) } else { w.strip_prefix("--").or(w.strip_prefix("-c")) };
             if let Some((k, v)) = item.and_then(|i| i.split_once('=')) {
                 out.push((k.replace('-', "_"), v.to_string()));
             }
@@ -64,15 +65,16 @@ fn quote_literal(s: &str) -> String {
 /// Applies `settings` the upstream does not already report with the same
 /// value. An upstream error (bad value) is returned for the client as FATAL,
 /// as PostgreSQL does for a bad startup parameter.
-pub(crate) async fn apply(conn: &mut UpstreamConn, settings: &[(String, String)]) -> Result<Option<ErrorFields>, IoError> {
+pub(crate) async fn apply(
+    conn: &mut UpstreamConn,
+    settings: &[(String, String)],
+) -> Result<Option<ErrorFields>, IoError> {
     let needed: Vec<&(String, String)> = settings.iter().filter(|(k, v)| conn.param(k) != Some(v.as_str())).collect();
     if needed.is_empty() {
         return Ok(None);
     }
-    let calls: Vec<String> = needed
-        .iter()
-        .map(|(k, v)| format!("set_config({}, {}, false)", quote_literal(k), quote_literal(v)))
-        .collect();
+    let calls: Vec<String> =
+        needed.iter().map(|(k, v)| format!("set_config({}, {}, false)", quote_literal(k), quote_literal(v))).collect();
     let mut out = BytesMut::new();
     Frontend::Query(format!("SELECT {}", calls.join(", "))).encode(&mut out);
     conn.stream.write_all(&out).await?;

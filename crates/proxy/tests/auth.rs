@@ -16,12 +16,18 @@ impl PasswordCheck for OnePassword {
         if password == "letmein" {
             Ok(Identity::from_startup(&hello.startup))
         } else {
-            Err(ErrorFields::fatal("28P01", format!("password authentication failed for user \"{}\"", hello.startup.user())))
+            Err(ErrorFields::fatal(
+                "28P01",
+                format!("password authentication failed for user \"{}\"", hello.startup.user()),
+            ))
         }
     }
 }
 
-async fn proxy_for(pg: &TestPostgres, upstream_password: &str) -> (u16, std::sync::Arc<Metrics>, tokio::task::JoinHandle<()>) {
+async fn proxy_for(
+    pg: &TestPostgres,
+    upstream_password: &str,
+) -> (u16, std::sync::Arc<Metrics>, tokio::task::JoinHandle<()>) {
     let metrics = std::sync::Arc::new(Metrics::default());
     let connector =
         PgConnector::new("127.0.0.1", pg.port).with_password(PasswordSource::Static(upstream_password.to_string()));

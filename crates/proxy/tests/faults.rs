@@ -40,7 +40,10 @@ async fn garbage_lengths_and_bad_startups_get_fatal_errors() {
         let mut raw = Raw::connect(h.port).await;
         raw.send(&header).await;
         let msgs = raw.read_to_close().await;
-        assert!(matches!(&msgs[..], [Backend::ErrorResponse(e)] if e.message() == "invalid length of startup packet"), "{msgs:?}");
+        assert!(
+            matches!(&msgs[..], [Backend::ErrorResponse(e)] if e.message() == "invalid length of startup packet"),
+            "{msgs:?}"
+        );
     }
 
     // Startup without user; unknown protocol version.
@@ -170,11 +173,12 @@ async fn upstream_death_reaches_the_client_promptly_and_next_session_works() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let started = Instant::now();
     assert!(tokio::time::timeout(Duration::from_secs(5), c3.simple_query("select 1")).await.expect("no hang").is_err());
-    let err = tokio::time::timeout(Duration::from_secs(5), tokio_postgres::connect(&h.conn_str(), tokio_postgres::NoTls))
-        .await
-        .expect("no hang")
-        .err()
-        .expect("no upstream");
+    let err =
+        tokio::time::timeout(Duration::from_secs(5), tokio_postgres::connect(&h.conn_str(), tokio_postgres::NoTls))
+            .await
+            .expect("no hang")
+            .err()
+            .expect("no upstream");
     assert_eq!(err.as_db_error().map(|e| e.code().code()), Some("08006"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(5));
 }

@@ -50,7 +50,10 @@ async fn startup_settings_reach_the_upstream_and_sessions_are_reset() {
     let conn_str = format!("{} application_name=probe options='-c search_path=pg_catalog'", h.conn_str());
     let (client, conn) = tokio_postgres::connect(&conn_str, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(conn);
-    let row = client.query_one("select current_setting('application_name'), current_setting('search_path')", &[]).await.unwrap();
+    let row = client
+        .query_one("select current_setting('application_name'), current_setting('search_path')", &[])
+        .await
+        .unwrap();
     assert_eq!((row.get::<_, String>(0), row.get::<_, String>(1)), ("probe".into(), "pg_catalog".into()));
     client.batch_execute("set work_mem = '7MB'").await.unwrap();
     drop(client);
@@ -72,7 +75,8 @@ async fn cancel_requests_reach_the_upstream_session() {
     let slow = tokio::spawn(async move { client.simple_query("select pg_sleep(20)").await });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     token.cancel_query(tokio_postgres::NoTls).await.unwrap();
-    let result = tokio::time::timeout(std::time::Duration::from_secs(5), slow).await.expect("cancelled promptly").unwrap();
+    let result =
+        tokio::time::timeout(std::time::Duration::from_secs(5), slow).await.expect("cancelled promptly").unwrap();
     let err = result.unwrap_err();
     assert_eq!(err.as_db_error().map(|e| e.code().code()), Some("57014"), "{err}");
     assert_eq!(h.proxy.metrics().cancel_requests_total.load(std::sync::atomic::Ordering::Relaxed), 1);

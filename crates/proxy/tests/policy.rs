@@ -42,7 +42,8 @@ impl SessionPolicy for TestSession {
     }
 
     fn on_command_complete(&mut self, tag: &CommandTag<'_>, state: &SessionState) -> Option<ErrorFields> {
-        (tag.rows_changed() > 0 && state.rows_changed > 3).then(|| ErrorFields::error("54000", "transaction row limit exceeded"))
+        (tag.rows_changed() > 0 && state.rows_changed > 3)
+            .then(|| ErrorFields::error("54000", "transaction row limit exceeded"))
     }
 
     fn on_upstream_error(&mut self, error: &mut ErrorFields, _state: &SessionState) {
@@ -52,7 +53,10 @@ impl SessionPolicy for TestSession {
     }
 
     fn deadline(&mut self, state: &SessionState) -> Option<Deadline> {
-        self.lifetime.map(|l| Deadline { at: state.connected_at + l, error: ErrorFields::fatal("08006", "connection lifetime exceeded") })
+        self.lifetime.map(|l| Deadline {
+            at: state.connected_at + l,
+            error: ErrorFields::fatal("08006", "connection lifetime exceeded"),
+        })
     }
 }
 

@@ -16,9 +16,13 @@ async fn front_proxy(upstream: PgConnector) -> (u16, Arc<Metrics>, tokio::task::
     let proxy = Proxy::new(ProxyConfig::default(), TrustAuth, pool, ForwardAll, metrics.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    (port, metrics, tokio::spawn(async move {
-        let _ = proxy.serve(listener).await;
-    }))
+    (
+        port,
+        metrics,
+        tokio::spawn(async move {
+            let _ = proxy.serve(listener).await;
+        }),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -32,7 +36,10 @@ async fn upstream_connections_can_use_tls() {
     let conn_str = format!("host=127.0.0.1 port={port} user=postgres dbname=postgres");
     let (client, conn) = tokio_postgres::connect(&conn_str, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(conn);
-    assert_eq!(client.query_one("select 'through two proxies'", &[]).await.unwrap().get::<_, String>(0), "through two proxies");
+    assert_eq!(
+        client.query_one("select 'through two proxies'", &[]).await.unwrap().get::<_, String>(0),
+        "through two proxies"
+    );
     assert_eq!(inner.proxy.metrics().client_tls_handshakes_total.load(Ordering::Relaxed), 1);
     task.abort();
 

@@ -13,7 +13,9 @@ use wire::ErrorFields;
 /// The verdict for one statement text.
 #[derive(Debug, Clone)]
 pub enum Verdict {
-    Forward { kind: Kind },
+    Forward {
+        kind: Kind,
+    },
     /// DSQL refuses it with this error.
     Refuse(ErrorFields),
     /// DSQL syntax PostgreSQL lacks (PostgreSQL 16's column `STORAGE`):
@@ -21,10 +23,16 @@ pub enum Verdict {
     Rewrite(String),
     /// `… ASYNC` DDL: run `sql` (a function call returning the `job_id`
     /// row) and answer with DSQL's command tag `tag`.
-    RewriteWithTag { sql: String, tag: &'static str },
+    RewriteWithTag {
+        sql: String,
+        tag: &'static str,
+    },
     /// `ALTER TABLE t DROP COLUMN c`: DSQL refuses it for a primary-key
     /// column, which only the catalog can tell (checked per execution).
-    DropColumn { table: String, column: String },
+    DropColumn {
+        table: String,
+        column: String,
+    },
 }
 
 /// Distinct texts kept; beyond this the cache starts over (a client that
@@ -240,7 +248,10 @@ mod tests {
             shape("SELECT abalance FROM pgbench_accounts WHERE aid = 4711").as_deref(),
             Some("SELECT abalance FROM pgbench_accounts WHERE aid = 0")
         );
-        assert_eq!(shape("select t1.c2 from t1 where x in (1, 22.5) limit 3").as_deref(), Some("select t1.c2 from t1 where x in (0, 0) limit 0"));
+        assert_eq!(
+            shape("select t1.c2 from t1 where x in (1, 22.5) limit 3").as_deref(),
+            Some("select t1.c2 from t1 where x in (0, 0) limit 0")
+        );
         assert_eq!(shape("select a from t"), None);
         assert_eq!(shape("select 'x1' from t where a = 1"), None);
         assert_eq!(shape("select 1 -- 2"), None);

@@ -136,7 +136,9 @@ impl SessionPolicy for EnforceSession {
             Verdict::Forward { .. } => Decision::Forward,
             Verdict::Refuse(fields) => Decision::Refuse(fields.clone()),
             Verdict::Rewrite(sql) => Decision::Rewrite(sql.clone()),
-            Verdict::RewriteWithTag { sql, tag } => Decision::RewriteWithTag { sql: sql.clone(), tag: (*tag).to_string() },
+            Verdict::RewriteWithTag { sql, tag } => {
+                Decision::RewriteWithTag { sql: sql.clone(), tag: (*tag).to_string() }
+            }
             Verdict::DropColumn { table, column } => {
                 if self.is_primary_key_column(table, column).await {
                     Decision::Refuse(ErrorFields::error("0A000", format!("cannot drop primary key column {column}")))

@@ -84,7 +84,9 @@ impl RawClient {
 
     pub async fn recv(&mut self) -> std::io::Result<Backend> {
         loop {
-            if let Some(raw) = wire::parse_frame(&mut self.buf, wire::DEFAULT_MAX_MESSAGE_LEN).map_err(std::io::Error::other)? {
+            if let Some(raw) =
+                wire::parse_frame(&mut self.buf, wire::DEFAULT_MAX_MESSAGE_LEN).map_err(std::io::Error::other)?
+            {
                 return Backend::decode(&raw).map_err(std::io::Error::other);
             }
             let n = self.stream.read_buf(&mut self.buf).await?;
@@ -129,9 +131,9 @@ impl RawClient {
                     columns = fields.iter().map(|f| f.name.clone()).collect();
                     types = fields.iter().map(|f| f.type_oid).collect();
                 }
-                Backend::DataRow(values) => rows.push(
-                    values.into_iter().map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned())).collect(),
-                ),
+                Backend::DataRow(values) => {
+                    rows.push(values.into_iter().map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned())).collect())
+                }
                 Backend::CommandComplete(tag) => results.push(Outcome::Ok {
                     tag,
                     columns: std::mem::take(&mut columns),
@@ -151,7 +153,9 @@ impl RawClient {
     /// The raw next frame (fault tests).
     pub async fn recv_raw(&mut self) -> std::io::Result<RawMessage> {
         loop {
-            if let Some(raw) = wire::parse_frame(&mut self.buf, wire::DEFAULT_MAX_MESSAGE_LEN).map_err(std::io::Error::other)? {
+            if let Some(raw) =
+                wire::parse_frame(&mut self.buf, wire::DEFAULT_MAX_MESSAGE_LEN).map_err(std::io::Error::other)?
+            {
                 return Ok(raw);
             }
             if self.stream.read_buf(&mut self.buf).await? == 0 {

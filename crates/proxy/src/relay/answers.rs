@@ -99,7 +99,11 @@ impl<P: SessionPolicy> Relay<'_, P> {
 
     /// Where answers go: held back while the front request may be retried.
     fn out(&mut self) -> &mut BytesMut {
-        if matches!(self.expect.front(), Some(Expect::Client(Some(_)))) { &mut self.retry.held } else { &mut self.to_client }
+        if matches!(self.expect.front(), Some(Expect::Client(Some(_)))) {
+            &mut self.retry.held
+        } else {
+            &mut self.to_client
+        }
     }
 
     /// Stops holding the front request's answer (too large): it goes to the client.
@@ -124,7 +128,8 @@ impl<P: SessionPolicy> Relay<'_, P> {
         self.retry.held.clear();
         self.retry.held_error = None;
         // Placeholder request; the caller moves the real bytes in.
-        self.retry.pending = Some((std::time::Instant::now() + delay, RetryRequest { bytes: Bytes::new(), attempt: 0 }));
+        self.retry.pending =
+            Some((std::time::Instant::now() + delay, RetryRequest { bytes: Bytes::new(), attempt: 0 }));
         true
     }
 
@@ -179,8 +184,7 @@ impl<P: SessionPolicy> Relay<'_, P> {
 }
 
 fn decode_backend(frame: &[u8]) -> Result<Backend, WireError> {
-    let (msg, _) = wire::frame::parse_frame_slice(frame, usize::MAX)?
-        .ok_or(WireError::Truncated { what: "backend message" })?;
+    let (msg, _) =
+        wire::frame::parse_frame_slice(frame, usize::MAX)?.ok_or(WireError::Truncated { what: "backend message" })?;
     Backend::decode(&msg)
 }
-

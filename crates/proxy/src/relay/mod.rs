@@ -86,7 +86,13 @@ fn protocol_fatal(e: &WireError) -> ErrorFields {
 }
 
 impl<'m, P: SessionPolicy> Relay<'m, P> {
-    pub(crate) fn new(policy: P, state: SessionState, metrics: &'m Metrics, max_len: usize, max_buffered: usize) -> Self {
+    pub(crate) fn new(
+        policy: P,
+        state: SessionState,
+        metrics: &'m Metrics,
+        max_len: usize,
+        max_buffered: usize,
+    ) -> Self {
         Relay {
             policy,
             state,
@@ -422,7 +428,11 @@ fn ensure_room(buf: &mut BytesMut, max_len: usize) {
 
 /// One write (or a flush once the buffer is drained). Cancel-safe: a write
 /// either happened (and the buffer advanced) or did not.
-async fn write_some<W: AsyncWrite + Unpin>(w: &mut W, buf: &mut BytesMut, needs_flush: &mut bool) -> std::io::Result<()> {
+async fn write_some<W: AsyncWrite + Unpin>(
+    w: &mut W,
+    buf: &mut BytesMut,
+    needs_flush: &mut bool,
+) -> std::io::Result<()> {
     if buf.is_empty() {
         w.flush().await?;
         *needs_flush = false;

@@ -102,7 +102,8 @@ impl PgConnector {
     async fn open(&self, identity: &Identity) -> Result<UpstreamConn, UpstreamError> {
         let addr = self.addr();
         let io_err = |source: IoError| UpstreamError::Io { addr: self.addr(), source };
-        let tcp = TcpStream::connect(&addr).await.map_err(|source| UpstreamError::Connect { addr: addr.clone(), source })?;
+        let tcp =
+            TcpStream::connect(&addr).await.map_err(|source| UpstreamError::Connect { addr: addr.clone(), source })?;
         let _ = tcp.set_nodelay(true);
         let peer = tcp.peer_addr().map_err(|source| UpstreamError::Connect { addr: addr.clone(), source })?;
         let mut stream: UpstreamStream = match &self.tls {
@@ -145,8 +146,11 @@ impl PgConnector {
                         // Channel binding is not offered: we may not be on TLS,
                         // and SCRAM-SHA-256-PLUS is not required by servers.
                         let s = ScramSha256::new(pw.as_bytes(), ChannelBinding::unsupported());
-                        SaslInitialResponse { mechanism: SCRAM_SHA_256.into(), data: Some(s.message().to_vec().into()) }
-                            .encode(&mut out);
+                        SaslInitialResponse {
+                            mechanism: SCRAM_SHA_256.into(),
+                            data: Some(s.message().to_vec().into()),
+                        }
+                        .encode(&mut out);
                         scram = Some(s);
                     }
                     Authentication::SaslContinue(data) => {
@@ -160,7 +164,9 @@ impl PgConnector {
                         continue;
                     }
                     Authentication::Other { code, .. } => {
-                        return Err(UpstreamError::UnsupportedAuth { method: format!("code {code} (Kerberos/GSS/SSPI)") });
+                        return Err(UpstreamError::UnsupportedAuth {
+                            method: format!("code {code} (Kerberos/GSS/SSPI)"),
+                        });
                     }
                 },
                 Backend::ParameterStatus { name, value } => {

@@ -47,13 +47,16 @@ impl<P: Policy> Harness<P> {
     }
 
     pub async fn client(&self) -> tokio_postgres::Client {
-        let (client, conn) = tokio_postgres::connect(&self.conn_str(), tokio_postgres::NoTls).await.expect("connect through proxy");
+        let (client, conn) =
+            tokio_postgres::connect(&self.conn_str(), tokio_postgres::NoTls).await.expect("connect through proxy");
         tokio::spawn(conn);
         client
     }
 
     pub async fn direct(&self) -> tokio_postgres::Client {
-        let (client, conn) = tokio_postgres::connect(&self.pg.conn_str("postgres"), tokio_postgres::NoTls).await.expect("connect direct");
+        let (client, conn) = tokio_postgres::connect(&self.pg.conn_str("postgres"), tokio_postgres::NoTls)
+            .await
+            .expect("connect direct");
         tokio::spawn(conn);
         client
     }
