@@ -66,8 +66,6 @@ pub enum AuthProblem {
 }
 
 /// A classified connection or query failure.
-// `Todo` is hidden for compatibility, not to make the enum non-exhaustive.
-#[allow(clippy::manual_non_exhaustive)]
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Invalid options; the message names the fix.
@@ -93,11 +91,6 @@ pub enum Error {
     Server { code: String, message: String, detail: Option<String>, hint: Option<String>, class: ErrorClass },
     #[error("{0}")]
     Other(String),
-    /// Kept only so transitional callers that matched the old stub still
-    /// compile; never returned.
-    #[doc(hidden)]
-    #[error("not implemented")]
-    Todo,
 }
 
 impl Error {
@@ -109,7 +102,7 @@ impl Error {
             Error::Auth { problem: AuthProblem::TokenExpired, .. } => ErrorClass::Auth { expired: true },
             Error::Auth { .. } | Error::Token(_) => ErrorClass::Auth { expired: false },
             Error::Server { class, .. } => *class,
-            Error::Config(_) | Error::Other(_) | Error::Todo => ErrorClass::Other,
+            Error::Config(_) | Error::Other(_) => ErrorClass::Other,
         }
     }
 
