@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 pub use aws::{Approver, AwsOptions, AwsSummary, ClusterState, VpnOutcome, ensure_vpn_certificates, up_aws};
 pub use envfile::local_env;
-pub use local::{UpSummary, Written, up_local};
+pub use local::{UpSummary, Written, emulator_credentials, up_local};
 pub use progress::{Progress, StderrProgress, Step};
 pub use status::{Component, ComponentState, StatusReport, status};
 pub use workdir::{Endpoint, UpState, Workdir};

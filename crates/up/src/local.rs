@@ -106,6 +106,17 @@ pub async fn up_local(
     Ok(UpSummary { state, emulator_started: !was_running, schema_applied, files })
 }
 
+/// The emulator's configured (test) keys, which it checks IAM tokens against.
+pub fn emulator_credentials(config: &Config) -> SharedCredentialsProvider {
+    SharedCredentialsProvider::new(Credentials::new(
+        config.emulator.access_key_id.clone(),
+        config.emulator.secret_access_key.clone(),
+        None,
+        None,
+        "dsql-deploy-emulator",
+    ))
+}
+
 /// The schema tool's target: the emulator over TLS (verify-full against its
 /// CA) with an IAM token signed by the emulator's configured credentials.
 fn schema_target(config: &Config, info: &RunningInfo) -> schema::Target {
@@ -113,13 +124,7 @@ fn schema_target(config: &Config, info: &RunningInfo) -> schema::Target {
     connect.auth = pgconn::Auth::Iam { region: info.region.clone() };
     connect.sslmode = pgconn::SslMode::VerifyFull;
     connect.ca_file = Some(info.ca_file.clone());
-    connect.credentials = Some(SharedCredentialsProvider::new(Credentials::new(
-        config.emulator.access_key_id.clone(),
-        config.emulator.secret_access_key.clone(),
-        None,
-        None,
-        "dsql-deploy-emulator",
-    )));
+    connect.credentials = Some(emulator_credentials(config));
     schema::Target {
         connect,
         database: config.schema.database.clone(),

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use std::str::FromStr;
 
 use anyhow::{Context as _, bail};
-use dsql::token::{Credentials, SharedCredentialsProvider};
 use dsql_deploy_config::Config;
 use up::{UpState, Workdir};
 use verify::{Outcome, VerifyOptions};
@@ -138,13 +137,7 @@ pub fn local_target(config: &Config, state: &UpState) -> VerifyOptions {
             (ep.host.as_str(), ep.port).to_socket_addrs().ok().and_then(|mut a| a.next()).map(|a| a.ip());
     }
     if state.target == "local" {
-        connect.credentials = Some(SharedCredentialsProvider::new(Credentials::new(
-            config.emulator.access_key_id.clone(),
-            config.emulator.secret_access_key.clone(),
-            None,
-            None,
-            "dsql-deploy-emulator",
-        )));
+        connect.credentials = Some(up::emulator_credentials(config));
     }
     VerifyOptions { connect, temporal_database: state.database.clone() }
 }
