@@ -1,8 +1,10 @@
 //! What clients connect to: the proxy engine with the emulator's TLS
 //! (required, as on DSQL), IAM-token authenticator, a session pool to the
-//! private PostgreSQL, and the enforce policy.
+//! private PostgreSQL (over its Unix-domain socket when there is one), and
+//! the enforce policy.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,6 +32,7 @@ impl Frontend {
         tls: Arc<rustls::ServerConfig>,
         control: Arc<tokio_postgres::Client>,
         upstream: SocketAddr,
+        upstream_socket: Option<PathBuf>,
         password: String,
     ) -> Frontend {
         let config = &settings.config;
@@ -50,8 +53,9 @@ impl Frontend {
             control.clone(),
             password.clone(),
         );
-        let connector = PgConnector::new(upstream.ip().to_string(), upstream.port())
+        let mut connector = PgConnector::new(upstream.ip().to_string(), upstream.port())
             .with_password(PasswordSource::Static(password));
+        connector.unix_socket = upstream_socket;
         let metrics = Arc::new(Metrics::default());
         let pool = SessionPool::new(connector, PoolConfig::default(), metrics.clone());
         let policy = EnforcePolicy::new(

@@ -12,6 +12,7 @@
 //! transaction state. The proxy refuses statements the same way (it rewrites
 //! them to `sys.__refuse(...)`), for the same reason.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use dsql_deploy_config::EmulatorConfig;
@@ -46,20 +47,44 @@ pub fn internal_password(layout: &Layout) -> Result<String> {
     Ok(password)
 }
 
-/// initdb (first time only) and start on a free port.
+/// Longest Unix-domain socket path the kernel takes (`sun_path` minus its NUL).
+const MAX_SOCKET_PATH: usize = 107;
+
+/// The directory for the private server's Unix-domain socket: its data
+/// dir, when the socket's path fits the kernel's limit. The proxy relays
+/// every client message through this socket, which costs the kernel less
+/// per message than loopback TCP; with a data dir too deep for it the
+/// server is reached over TCP only.
+pub fn socket_dir(layout: &Layout) -> Option<PathBuf> {
+    let dir = layout.pgdata();
+    let longest = dir.join(".s.PGSQL.65535");
+    (longest.as_os_str().len() <= MAX_SOCKET_PATH).then_some(dir)
+}
+
+/// The socket file PostgreSQL creates in `dir` for `port`.
+pub fn socket_path(dir: &Path, port: u16) -> PathBuf {
+    dir.join(format!(".s.PGSQL.{port}"))
+}
+
+/// initdb (first time only) and start on a free port (and, see
+/// [`socket_dir`], a Unix-domain socket only our own user can open).
 pub fn start(layout: &Layout, config: &EmulatorConfig, password: &str) -> Result<RunningServer> {
     let cluster = Cluster::new(pgcluster::find_bin_dir()?, layout.pgdata())?;
     if !cluster.is_initialised() {
         cluster.init(&InitOptions { superuser: SUPERUSER.into(), auth: Auth::Password(password.into()) })?;
     }
     let max_rows = config.max_rows_per_transaction.to_string();
-    let settings: Vec<(&str, &str)> = vec![
+    let mut settings: Vec<(&str, &str)> = vec![
         ("default_transaction_isolation", "repeatable read"),
         ("lock_timeout", LOCK_TIMEOUT),
         ("timezone", "UTC"),
         ("max_connections", "400"),
         ("dsql.max_rows_per_transaction", &max_rows),
     ];
+    let socket_dir = socket_dir(layout).map(|d| d.display().to_string());
+    if let Some(dir) = &socket_dir {
+        settings.extend([("unix_socket_directories", dir.as_str()), ("unix_socket_permissions", "0700")]);
+    }
     // Another process may take the port between probe and bind: retry.
     let mut last = None;
     for _ in 0..5 {

@@ -103,6 +103,7 @@ impl Emulator {
             tls_config,
             Arc::new(control),
             SocketAddr::from(([127, 0, 0, 1], postgres.port)),
+            private::socket_dir(&layout).map(|dir| private::socket_path(&dir, postgres.port)),
             password,
         );
         let serve = tokio::spawn(ctx.serve(listener, shutdown_rx));

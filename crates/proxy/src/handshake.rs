@@ -102,7 +102,8 @@ pub(crate) async fn handshake<A: Authenticator>(
                     (MaybeTls::Tls(_), _) => {
                         return fatal(&mut stream, ErrorFields::fatal("08P01", "SSLRequest received inside TLS")).await;
                     }
-                    (MaybeTls::Plain(_), None) => {
+                    // (The proxy accepts TCP only; a Unix client would get no TLS.)
+                    (MaybeTls::Plain(_), None) | (MaybeTls::Unix(_), _) => {
                         if stream.write_all(b"N").await.is_err() {
                             return Outcome::Closed;
                         }

@@ -4,6 +4,8 @@
 //! feed the server's messages, instead of a hand-rolled one.
 
 use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,7 +14,7 @@ use bytes::BytesMut;
 use postgres_protocol::authentication::sasl::{ChannelBinding, SCRAM_SHA_256, ScramSha256};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UnixStream};
 use wire::{Authentication, Backend, SaslInitialResponse, Startup, StartupPacket};
 
 use super::{CancelTarget, Connector, UpstreamConn};
@@ -60,6 +62,10 @@ pub struct PgConnector {
     pub startup_params: Vec<(String, String)>,
     pub connect_timeout: Duration,
     pub max_message_len: usize,
+    /// Reach the server through this Unix-domain socket (a server on this
+    /// machine; no TLS) instead of TCP; `host:port` stays the address
+    /// cancel requests go to.
+    pub unix_socket: Option<PathBuf>,
 }
 
 impl PgConnector {
@@ -74,7 +80,14 @@ impl PgConnector {
             startup_params: Vec::new(),
             connect_timeout: Duration::from_secs(10),
             max_message_len: wire::DEFAULT_MAX_MESSAGE_LEN,
+            unix_socket: None,
         }
+    }
+
+    /// Connects through the Unix-domain socket at `path` (see [`PgConnector::unix_socket`]).
+    pub fn with_unix_socket(mut self, path: PathBuf) -> PgConnector {
+        self.unix_socket = Some(path);
+        self
     }
 
     pub fn with_password(mut self, password: PasswordSource) -> PgConnector {
@@ -88,7 +101,32 @@ impl PgConnector {
     }
 
     fn addr(&self) -> String {
-        format!("{}:{}", self.host, self.port)
+        match &self.unix_socket {
+            Some(path) => path.display().to_string(),
+            None => format!("{}:{}", self.host, self.port),
+        }
+    }
+
+    /// The transport, before any PostgreSQL message; also where cancel
+    /// requests for this session go.
+    async fn transport(&self) -> Result<(UpstreamStream, SocketAddr), UpstreamError> {
+        let addr = self.addr();
+        let connect_err = |source| UpstreamError::Connect { addr: addr.clone(), source };
+        if let Some(path) = &self.unix_socket {
+            let unix = UnixStream::connect(path).await.map_err(connect_err)?;
+            let tcp_addr = format!("{}:{}", self.host, self.port);
+            let no_addr = || std::io::Error::other(format!("{tcp_addr} did not resolve (needed for cancel requests)"));
+            let cancel_addr = tokio::net::lookup_host(&tcp_addr).await.map_err(connect_err)?.next();
+            return Ok((MaybeTls::Unix(unix), cancel_addr.ok_or_else(no_addr).map_err(connect_err)?));
+        }
+        let tcp = TcpStream::connect(&addr).await.map_err(connect_err)?;
+        let _ = tcp.set_nodelay(true);
+        let peer = tcp.peer_addr().map_err(connect_err)?;
+        let stream = match &self.tls {
+            None => MaybeTls::Plain(tcp),
+            Some(tls) => MaybeTls::Tls(Box::new(self.start_tls(tcp, tls).await?)),
+        };
+        Ok((stream, peer))
     }
 
     async fn password_for(&self, identity: &Identity) -> Result<String, UpstreamError> {
@@ -100,16 +138,8 @@ impl PgConnector {
     }
 
     async fn open(&self, identity: &Identity) -> Result<UpstreamConn, UpstreamError> {
-        let addr = self.addr();
         let io_err = |source: IoError| UpstreamError::Io { addr: self.addr(), source };
-        let tcp =
-            TcpStream::connect(&addr).await.map_err(|source| UpstreamError::Connect { addr: addr.clone(), source })?;
-        let _ = tcp.set_nodelay(true);
-        let peer = tcp.peer_addr().map_err(|source| UpstreamError::Connect { addr: addr.clone(), source })?;
-        let mut stream: UpstreamStream = match &self.tls {
-            None => MaybeTls::Plain(tcp),
-            Some(tls) => MaybeTls::Tls(Box::new(self.start_tls(tcp, tls).await?)),
-        };
+        let (mut stream, peer) = self.transport().await?;
 
         let user = self.user_override.clone().unwrap_or_else(|| identity.user.clone());
         let mut startup = Startup::new(&user, &identity.database);

@@ -2,7 +2,6 @@
 //! whatever transaction the last client left open, run the reset query
 //! (e.g. `DISCARD ALL`), and check the socket is still alive.
 
-use std::task::{Context, Waker};
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -70,8 +69,5 @@ pub fn is_alive(conn: &UpstreamConn) -> bool {
     if !conn.read_buf.is_empty() {
         return false;
     }
-    let mut cx = Context::from_waker(Waker::noop());
-    let mut probe = [0u8; 1];
-    let mut buf = tokio::io::ReadBuf::new(&mut probe);
-    conn.stream.tcp().poll_peek(&mut cx, &mut buf).is_pending()
+    conn.stream.is_quiet()
 }
