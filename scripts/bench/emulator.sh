@@ -5,6 +5,12 @@
 # Prints both TPS and the ratio (target >= 0.7x), and the emulator's memory
 # per idle client connection (RSS delta over N idle connections).
 #
+# For scale, the same workload also runs through PgBouncer (session mode,
+# plaintext, no rules; skipped when pgbouncer is not installed): the cost of
+# one proxy hop on this machine, which the emulator cannot go below. CPU per
+# transaction (utime+stime of the proxy process) is printed for both; unlike
+# TPS it does not depend on how many cores pgbench and PostgreSQL share.
+#
 #   scripts/bench/emulator.sh                       # debug binary
 #   BIN=target/release/dsql-deploy DURATION=30 scripts/bench/emulator.sh
 #   SCALE=10 CLIENTS=8 IDLE=200 scripts/bench/emulator.sh
@@ -26,10 +32,13 @@ fi
 [[ -x "$BIN" ]] || { echo "error: $BIN is not an executable; build it or set BIN" >&2; exit 1; }
 command -v pgbench >/dev/null || { echo "error: pgbench not found; run scripts/bootstrap.sh (postgresql-client)" >&2; exit 1; }
 
+PGBOUNCER="${PGBOUNCER:-$(command -v pgbouncer || echo /usr/sbin/pgbouncer)}"
+
 WORK="$(mktemp -d /tmp/bench-emulator.XXXXXX)"
 chmod 755 "$WORK"
 DATA="$WORK/emu"
 cleanup() {
+  [[ -f "$WORK/run/pgbouncer.pid" ]] && kill "$(cat "$WORK/run/pgbouncer.pid")" 2>/dev/null || true
   "$BIN" -q emulator stop --data-dir "$DATA" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
@@ -53,6 +62,34 @@ PGPASSWORD="$INTERNAL_PW" PGOPTIONS="-c dsql.internal=on" \
 PGPASSWORD="$INTERNAL_PW" psql -qX -h 127.0.0.1 -p "$PG_PORT" -U postgres postgres \
   -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO admin" >/dev/null
 
+# PgBouncer refuses to run as root: use the postgres account then.
+as_pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+BOUNCER_PID=""
+if [[ -x "$PGBOUNCER" ]]; then
+  BOUNCER_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  mkdir -p "$WORK/run"
+  [[ $EUID -eq 0 ]] && chown postgres "$WORK/run"
+  cat >"$WORK/pgbouncer.ini" <<INI
+[databases]
+postgres = host=127.0.0.1 port=$PG_PORT dbname=postgres user=admin password=$INTERNAL_PW
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BOUNCER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $WORK/userlist.txt
+pool_mode = session
+logfile = $WORK/run/pgbouncer.log
+pidfile = $WORK/run/pgbouncer.pid
+INI
+  echo '"admin" ""' >"$WORK/userlist.txt"
+  chmod 644 "$WORK/pgbouncer.ini" "$WORK/userlist.txt"
+  as_pg "$PGBOUNCER" -d "$WORK/pgbouncer.ini" >/dev/null
+  for _ in $(seq 1 50); do [[ -s "$WORK/run/pgbouncer.pid" ]] && break; sleep 0.1; done
+  BOUNCER_PID="$(cat "$WORK/run/pgbouncer.pid" 2>/dev/null || true)"
+fi
+bounced() { PGSSLMODE=disable pgbench -h 127.0.0.1 -p "$BOUNCER_PORT" -U admin "$@" postgres; }
+
 direct() { PGPASSWORD="$INTERNAL_PW" PGSSLMODE=disable pgbench -h 127.0.0.1 -p "$PG_PORT" -U admin "$@" postgres; }
 emulated() {
   PGPASSWORD="$TOKEN" PGSSLMODE=verify-full PGSSLROOTCERT="$CA" PGHOSTADDR=127.0.0.1 \
@@ -60,23 +97,36 @@ emulated() {
 }
 tps() { awk '/^tps = / { print $3; exit }'; }
 txns() { awk '/^number of transactions actually processed:/ { print $NF; exit }'; }
-# CPU time (utime+stime, clock ticks) of the emulator process: its cost per
+# CPU time (utime+stime, clock ticks) of a proxy process: its cost per
 # transaction does not depend on how loaded the machine is, unlike TPS.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$EMU_PID/stat"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
+# Runs pgbench through a proxy: "TPS CPU-µs-per-transaction".
+measure() { # pid, client function, pgbench args...
+  local pid="$1" client="$2"; shift 2
+  local c0 c1 out n
+  c0="$(cpu_ticks "$pid")"
+  out="$("$client" "$@" 2>/dev/null)"
+  c1="$(cpu_ticks "$pid")"
+  n="$(txns <<<"$out")"
+  echo "$(tps <<<"$out") $(( (c1 - c0) * TICK_US / (${n:-0} > 0 ? n : 1) ))"
+}
+ratio() { python3 -c "print(f'{$1 / $2:.2f}x' if $2 else '-')"; }
 
 echo "binary:   $BIN"
 echo "server:   $(PGPASSWORD="$INTERNAL_PW" psql -XAtq -h 127.0.0.1 -p "$PG_PORT" -U postgres postgres -c 'SHOW server_version') on 127.0.0.1:$PG_PORT; emulator on 127.0.0.1:$PORT (TLS, IAM token)"
 echo "workload: pgbench -S -c $CLIENTS -j 2 -T $DURATION, scale $SCALE"
-printf '%-10s %14s %14s %8s %18s\n' protocol "direct TPS" "emulator TPS" ratio "emulator CPU/txn"
+[[ -n "$BOUNCER_PID" ]] || echo "pgbouncer: not installed ($PGBOUNCER); its reference columns stay empty"
+printf '%-10s %11s | %13s %7s %9s | %13s %7s %9s\n' protocol "direct TPS" "emulator TPS" ratio "CPU/txn" \
+  "pgbouncer TPS" ratio "CPU/txn"
 for mode in simple prepared; do
-  d="$(direct -n -S -c "$CLIENTS" -j 2 -T "$DURATION" -M "$mode" 2>/dev/null | tps)"
-  c0="$(cpu_ticks)"
-  out="$(emulated -n -S -c "$CLIENTS" -j 2 -T "$DURATION" -M "$mode" 2>/dev/null)"
-  c1="$(cpu_ticks)"
-  e="$(tps <<<"$out")"; n="$(txns <<<"$out")"
-  printf '%-10s %14.0f %14.0f %7.2fx %15s us\n' "$mode" "$d" "$e" "$(python3 -c "print($e / $d)")" \
-    "$(( (c1 - c0) * TICK_US / (n > 0 ? n : 1) ))"
+  args=(-n -S -c "$CLIENTS" -j 2 -T "$DURATION" -M "$mode")
+  d="$(direct "${args[@]}" 2>/dev/null | tps)"
+  read -r e ecpu < <(measure "$EMU_PID" emulated "${args[@]}")
+  b=0 bcpu="-"
+  [[ -n "$BOUNCER_PID" ]] && read -r b bcpu < <(measure "$BOUNCER_PID" bounced "${args[@]}")
+  printf '%-10s %11.0f | %13.0f %7s %6s us | %13.0f %7s %6s us\n' "$mode" "$d" "$e" "$(ratio "$e" "$d")" "$ecpu" \
+    "$b" "$(ratio "$b" "$d")" "$bcpu"
 done
 
 # Memory per idle client connection: emulator RSS before vs with IDLE open

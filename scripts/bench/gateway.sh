@@ -3,7 +3,8 @@
 # mode), one run, same PostgreSQL (password auth, scram-sha-256):
 #   - pgbench -S (select-only) and the default TPC-B-like script, 8 and 64
 #     clients: TPS of each, gateway/PgBouncer ratio;
-#   - added p50 latency over direct (pgbench per-transaction log, -S, 8 clients);
+#   - added p50 latency over direct (pgbench per-transaction log, -S, 1 and 8
+#     clients);
 #   - warm-reservoir connect-to-first-query p99 vs a cold TLS + IAM token
 #     connect (crates/gateway/examples/connect_latency.rs, emulator upstream);
 #   - gateway RSS with 1,000 idle clients.
@@ -134,13 +135,20 @@ for script in select-only tpcb; do
   done
 done
 
-# Added p50 latency: per-transaction latencies (µs) from pgbench's log.
-p50() { # port, prefix
-  (cd "$WORK" && pgbench -n -S -c 8 -j 2 -T "$DURATION" -l --log-prefix="$2" -h 127.0.0.1 -p "$1" -U postgres postgres >/dev/null 2>&1)
+# Added p50 latency: per-transaction latencies (µs) from pgbench's log. One
+# client shows what a hop adds to a request; 8 clients on a small machine add
+# the wait for a core (pgbench, PostgreSQL and the proxy share them).
+p50() { # port, prefix, clients
+  (cd "$WORK" && pgbench -n -S -c "$3" -j "$(( $3 < 2 ? 1 : 2 ))" -T "$DURATION" -l --log-prefix="$2" \
+    -h 127.0.0.1 -p "$1" -U postgres postgres >/dev/null 2>&1)
   cat "$WORK/$2".* | awk '{ print $3 }' | sort -n | awk '{ a[NR] = $1 } END { print a[int(NR * 0.5)] }'
+  rm -f "$WORK/$2".*
 }
-ld="$(p50 "$PG_PORT" direct)"; lb="$(p50 "$BOUNCER_PORT" bouncer)"; lg="$(p50 "$GW_PORT" gateway)"
-echo "p50 latency (-S, 8 clients): direct ${ld} µs, pgbouncer ${lb} µs (+$((lb - ld))), gateway ${lg} µs (+$((lg - ld)))"
+for clients in 1 8; do
+  ld="$(p50 "$PG_PORT" direct "$clients")"; lb="$(p50 "$BOUNCER_PORT" bouncer "$clients")"
+  lg="$(p50 "$GW_PORT" gateway "$clients")"
+  echo "p50 latency (-S, $clients client(s)): direct ${ld} µs, pgbouncer ${lb} µs (+$((lb - ld))), gateway ${lg} µs (+$((lg - ld)))"
+done
 
 # Connect-to-first-query: warm reservoir vs cold TLS + IAM token (emulator).
 (cd "$ROOT" && cargo run -q ${CARGO_RUN_ARGS:-} -p gateway --example connect_latency 2>/dev/null) || echo "connect latency: example failed"

@@ -166,3 +166,26 @@ pub fn db_error_text(e: &tokio_postgres::Error) -> String {
         None => e.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_socket_lives_in_the_data_dir_when_its_path_fits() {
+        let layout = Layout::new("/var/lib/dsql-deploy/emulator");
+        let dir = socket_dir(&layout).expect("a short data dir gets a socket");
+        assert_eq!(dir, layout.pgdata());
+        assert_eq!(socket_path(&dir, 6543), layout.pgdata().join(".s.PGSQL.6543"));
+    }
+
+    #[test]
+    fn a_data_dir_too_deep_for_a_socket_path_means_tcp_only() {
+        // pgdata + "/.s.PGSQL.65535" must fit in 107 bytes; PostgreSQL
+        // refuses to start with a longer socket path.
+        let fits = format!("/{}", "d".repeat(MAX_SOCKET_PATH - "/pgdata/.s.PGSQL.65535".len() - 1));
+        assert!(socket_dir(&Layout::new(&fits)).is_some(), "{} bytes", fits.len());
+        let too_long = format!("{fits}x");
+        assert_eq!(socket_dir(&Layout::new(&too_long)), None);
+    }
+}

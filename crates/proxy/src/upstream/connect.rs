@@ -184,9 +184,10 @@ impl PgConnector {
                         scram = Some(s);
                     }
                     Authentication::SaslContinue(data) => {
-                        let s = scram.as_mut().ok_or(UpstreamError::Unexpected { tag: 'R', phase: "SASL continue" })?;
-                        s.update(&data).map_err(UpstreamError::Scram)?;
+                        let s = scram.take().ok_or(UpstreamError::Unexpected { tag: 'R', phase: "SASL continue" })?;
+                        let s = salted_proof(s, data).await?;
                         wire::frontend::encode_sasl_response(&mut out, s.message());
+                        scram = Some(s);
                     }
                     Authentication::SaslFinal(data) => {
                         let s = scram.as_mut().ok_or(UpstreamError::Unexpected { tag: 'R', phase: "SASL final" })?;
@@ -242,6 +243,17 @@ impl PgConnector {
         }
         tokio_rustls::TlsConnector::from(tls.config.clone()).connect(tls.server_name.clone(), tcp).await.map_err(io)
     }
+}
+
+/// Feeds the server's SCRAM challenge to the client state machine. That
+/// step salts the password (PBKDF2, 4,096 rounds by default: about a
+/// millisecond of CPU even in release builds), so it runs on the blocking
+/// pool instead of stalling every session that shares the runtime worker.
+async fn salted_proof(mut scram: ScramSha256, challenge: bytes::Bytes) -> Result<ScramSha256, UpstreamError> {
+    tokio::task::spawn_blocking(move || scram.update(&challenge).map(|()| scram))
+        .await
+        .map_err(|e| UpstreamError::Scram(std::io::Error::other(format!("SCRAM worker failed: {e}"))))?
+        .map_err(UpstreamError::Scram)
 }
 
 impl Connector for PgConnector {
