@@ -111,27 +111,37 @@ if [[ -n "${HOLD:-}" ]]; then # debugging: keep the set-up running
   echo "HOLD: pg $PG_PORT pgbouncer $BOUNCER_PORT gateway $GW_PORT metrics $METRICS_PORT work $WORK"; sleep "$HOLD"
 fi
 tps() { awk '/^tps = / { print $3; exit }'; }
-run() { # port, extra args...
-  local port="$1"; shift
-  local out
+# CPU time (utime+stime, clock ticks) of a proxy process: per transaction it
+# does not depend on how many cores pgbench and PostgreSQL share, unlike TPS.
+cpu_ticks() { if [[ -n "$1" ]]; then awk '{ print $14 + $15 }' "/proc/$1/stat"; else echo 0; fi; }
+TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
+run() { # port, proxy pid ("" for direct), extra args... -> "TPS CPU-µs-per-transaction"
+  local port="$1" pid="$2"; shift 2
+  local out n c0 c1
+  c0="$(cpu_ticks "$pid")"
   pgbench -n -h 127.0.0.1 -p "$port" -U postgres -j 2 -T "$DURATION" "$@" postgres >"$WORK/pgbench.out" 2>"$WORK/pgbench.err" || true
+  c1="$(cpu_ticks "$pid")"
   out="$(tps <"$WORK/pgbench.out")"
+  n="$(awk '/^number of transactions actually processed:/ { print $NF; exit }' "$WORK/pgbench.out")"
   if [[ -z "$out" ]]; then
     echo "pgbench against port $port failed: $(tail -n 3 "$WORK/pgbench.err" "$WORK/pgbench.out" | tr '\n' ' ')" >&2
     out=0
   fi
-  echo "$out"
+  echo "$out $(( (c1 - c0) * TICK_US / (${n:-0} > 0 ? n : 1) ))"
 }
+BOUNCER_PID="$(cat "$WORK/run/pgbouncer.pid")"
 echo "binary:   $BIN"
 echo "server:   PostgreSQL $(psql -XAtq -h 127.0.0.1 -p "$PG_PORT" -U postgres postgres -c 'SHOW server_version') scale $SCALE; PgBouncer $("$PGBOUNCER" --version | head -1 | awk '{print $2}') session mode; ${DURATION}s per run"
-printf '%-12s %8s %12s %12s %12s %9s\n' workload clients "direct TPS" "pgbouncer" "gateway" "gw/pgb"
+echo "          (CPU/txn: the proxy process's CPU time per transaction)"
+printf '%-12s %8s %11s | %10s %8s | %10s %8s | %7s\n' workload clients "direct TPS" pgbouncer "CPU/txn" gateway "CPU/txn" "gw/pgb"
 for script in select-only tpcb; do
   for clients in 8 64; do
     args=(-c "$clients"); [[ $script == select-only ]] && args+=(-S)
-    d="$(run "$PG_PORT" "${args[@]}")"
-    b="$(run "$BOUNCER_PORT" "${args[@]}")"
-    g="$(run "$GW_PORT" "${args[@]}")"
-    printf '%-12s %8s %12.0f %12.0f %12.0f %8.2fx\n' "$script" "$clients" "$d" "$b" "$g" "$(python3 -c "print($g / $b if $b else 0)")"
+    read -r d _ < <(run "$PG_PORT" "" "${args[@]}")
+    read -r b bcpu < <(run "$BOUNCER_PORT" "$BOUNCER_PID" "${args[@]}")
+    read -r g gcpu < <(run "$GW_PORT" "$GW_PID" "${args[@]}")
+    printf '%-12s %8s %11.0f | %10.0f %5s us | %10.0f %5s us | %6.2fx\n' "$script" "$clients" "$d" "$b" "$bcpu" "$g" "$gcpu" \
+      "$(python3 -c "print($g / $b if $b else 0)")"
   done
 done
 

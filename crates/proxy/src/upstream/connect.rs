@@ -84,12 +84,6 @@ impl PgConnector {
         }
     }
 
-    /// Connects through the Unix-domain socket at `path` (see [`PgConnector::unix_socket`]).
-    pub fn with_unix_socket(mut self, path: PathBuf) -> PgConnector {
-        self.unix_socket = Some(path);
-        self
-    }
-
     pub fn with_password(mut self, password: PasswordSource) -> PgConnector {
         self.password = password;
         self
