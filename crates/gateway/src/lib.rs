@@ -7,12 +7,14 @@
 //!   lifetimes ([`lifetime`]), the open-rate limiter ([`limiter`]), 53400 back-off.
 //! - [`adapt`]: the statement rewrites and why they keep meaning on DSQL.
 //! - [`token`]: a fresh IAM token per upstream connection.
-//! - [`scram`]: SCRAM-SHA-256 client authentication.
+//! - [`scram`]: SCRAM-SHA-256 client authentication; [`client_tls`]: the
+//!   certificate shown to clients, re-read when its files change.
 //! - [`metrics`], [`http`]: Prometheus metrics, `/healthz`, `/readyz`.
 //!
 //! See docs/gateway.md.
 
 pub mod adapt;
+pub mod client_tls;
 pub mod error;
 pub mod http;
 pub mod lifetime;

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::adapt::{AdaptPolicy, AdaptRules};
+use crate::client_tls::{self, ClientCert};
 use crate::error::{GatewayError, SettingsError};
 use crate::lifetime::Lifetime;
 use crate::limiter::RateLimiter;
@@ -161,27 +162,29 @@ impl Drop for Gateway {
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, SettingsError> {
-    std::fs::read(path).map_err(|source| SettingsError::Read { path: path.to_path_buf(), source })
-}
-
-fn server_tls(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, SettingsError> {
-    let certs: Vec<_> = rustls_pemfile::certs(&mut read(cert)?.as_slice())
-        .collect::<Result<_, _>>()
-        .map_err(|e| SettingsError::ClientTls(format!("{}: {e}", cert.display())))?;
-    if certs.is_empty() {
-        return Err(SettingsError::ClientTls(format!("{} holds no PEM certificate", cert.display())));
+/// Puts a replaced client certificate in service (see [`crate::client_tls`]).
+async fn watch_client_cert(cert: Arc<ClientCert>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_error = None;
+    loop {
+        tick.tick().await;
+        match cert.refresh() {
+            Ok(true) => {
+                tracing::info!(certificate = ?cert, "client TLS certificate replaced; new sessions get the new one");
+                last_error = None;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                // Once per distinct problem: the check repeats every few seconds.
+                let text = e.to_string();
+                if last_error.as_ref() != Some(&text) {
+                    tracing::warn!(error = %text, "client TLS files changed but do not load; still serving the previous certificate");
+                    last_error = Some(text);
+                }
+            }
+        }
     }
-    let key = rustls_pemfile::private_key(&mut read(key)?.as_slice())
-        .map_err(|e| SettingsError::ClientTls(format!("{}: {e}", key.display())))?
-        .ok_or_else(|| SettingsError::ClientTls(format!("{} holds no PEM private key", key.display())))?;
-    let config = rustls::ServerConfig::builder_with_provider(pgconn::tls::provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| SettingsError::ClientTls(e.to_string()))?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| SettingsError::ClientTls(format!("certificate and key do not fit together: {e}")))?;
-    Ok(Arc::new(config))
 }
 
 /// The upstream connector for `settings`.
@@ -222,10 +225,11 @@ impl Gateway {
     pub async fn start(settings: Settings) -> Result<Gateway, GatewayError> {
         settings.validate()?;
         let metrics = Arc::new(GatewayMetrics::default());
-        let tls = match &settings.client_tls {
-            Some((cert, key)) => Some(server_tls(cert, key)?),
+        let client_cert = match &settings.client_tls {
+            Some((cert, key)) => Some(Arc::new(ClientCert::load(cert, key)?)),
             None => None,
         };
+        let tls = client_cert.as_ref().map(ClientCert::server_config).transpose()?;
         let auth = match &settings.client_auth {
             ClientAuth::Trust => ClientAuthenticator::Trust(TrustAuth),
             ClientAuth::Scram(users) => ClientAuthenticator::Scram(ScramAuth::new(users.clone())),
@@ -265,6 +269,9 @@ impl Gateway {
         }));
         if let Some(l) = metrics_listener {
             tasks.push(tokio::spawn(crate::http::serve(l, metrics.clone())));
+        }
+        if let Some(cert) = client_cert {
+            tasks.push(tokio::spawn(watch_client_cert(cert, client_tls::CHECK_EVERY)));
         }
         tracing::info!(%addr, upstream = %format!("{}:{}", settings.upstream_host, settings.upstream_port), sslmode = %settings.sslmode, auth = ?settings.upstream_auth, "gateway listening");
         Ok(Gateway { addr, metrics_addr, metrics, proxy, tasks })
