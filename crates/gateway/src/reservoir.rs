@@ -11,8 +11,16 @@
 //!   FATAL 53300 that says what to change.
 //! - A connection a client leaves mid-transaction is rolled back (and
 //!   reset with `DISCARD ALL`) before reuse; one left mid-protocol is closed.
+//! - Identities are forgotten: DSQL connections are a shared, rate-limited
+//!   resource, so an identity not in `warm` gets no background opens
+//!   unless its last open worked, its slot is dropped as soon as an open
+//!   failed and nothing else is left (a login to a database that does not
+//!   exist must not retry forever with nobody waiting), and an identity
+//!   unused for `idle_identity_timeout` is dropped with its idle
+//!   connections closed. The next client that asks starts afresh.
+//!   Identities in `warm` are kept and retried (with a growing pause).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
@@ -46,6 +54,10 @@ pub struct ReservoirConfig {
     pub reset_timeout: Duration,
     /// How often the background task retires and refills.
     pub maintain_every: Duration,
+    /// An identity not in `warm` with no checkout (or session end) for this
+    /// long, and nothing in use, opening or waiting, is forgotten and its
+    /// idle connections are closed.
+    pub idle_identity_timeout: Duration,
 }
 
 impl Default for ReservoirConfig {
@@ -60,11 +72,11 @@ impl Default for ReservoirConfig {
             reset_query: Some("DISCARD ALL".into()),
             reset_timeout: Duration::from_secs(5),
             maintain_every: Duration::from_millis(250),
+            idle_identity_timeout: Duration::from_secs(600),
         }
     }
 }
 
-#[derive(Default)]
 struct Slot {
     idle: Vec<UpstreamConn>,
     in_use: usize,
@@ -73,12 +85,50 @@ struct Slot {
     /// No background opens before this (after a failure, so a bad
     /// credential does not hammer the cluster).
     pause_until: Option<Instant>,
+    /// Failed opens since the last one that worked.
     failures: u32,
+    /// An open for this identity has worked (an identity not in `warm` is
+    /// refilled in the background only once one has, and none failed since).
+    opened_ok: bool,
+    /// The last checkout or session end (the identity's last use).
+    last_used: Instant,
+}
+
+impl Default for Slot {
+    fn default() -> Self {
+        Slot {
+            idle: Vec::new(),
+            in_use: 0,
+            opening: 0,
+            waiters: VecDeque::new(),
+            pause_until: None,
+            failures: 0,
+            opened_ok: false,
+            last_used: Instant::now(),
+        }
+    }
 }
 
 impl Slot {
     fn total(&self) -> usize {
         self.idle.len() + self.in_use + self.opening
+    }
+
+    fn live_waiters(&self) -> usize {
+        self.waiters.iter().filter(|w| !w.is_closed()).count()
+    }
+
+    /// Records how an open (background or for a client) ended.
+    fn opened(&mut self, ok: bool) {
+        if ok {
+            self.failures = 0;
+            self.pause_until = None;
+            self.opened_ok = true;
+        } else {
+            self.failures += 1;
+            let pause = Duration::from_millis(200 << self.failures.min(6));
+            self.pause_until = Some(Instant::now() + pause);
+        }
     }
 }
 
@@ -100,6 +150,8 @@ struct Inner<C> {
     limiter: Arc<RateLimiter>,
     metrics: Arc<GatewayMetrics>,
     slots: Mutex<HashMap<Identity, Slot>>,
+    /// `config.warm`: kept and refilled whatever happens.
+    warm: HashSet<Identity>,
     me: Weak<Inner<C>>,
 }
 
@@ -113,9 +165,11 @@ impl<C: Connector> Reservoir<C> {
         limiter: Arc<RateLimiter>,
         metrics: Arc<GatewayMetrics>,
     ) -> Reservoir<C> {
+        let warm = config.warm.iter().cloned().collect();
         let inner = Arc::new_cyclic(|me| Inner {
             connector,
             config,
+            warm,
             lifetime,
             limiter,
             metrics,
@@ -150,6 +204,12 @@ impl<C: Connector> Reservoir<C> {
     /// Opens of `identity` (idle, in use, opening).
     pub fn counts(&self, identity: &Identity) -> (usize, usize, usize) {
         self.inner.lock().get(identity).map(|s| (s.idle.len(), s.in_use, s.opening)).unwrap_or_default()
+    }
+
+    /// The identities the reservoir keeps a slot for now (forgotten ones
+    /// are not listed).
+    pub fn identities(&self) -> Vec<Identity> {
+        self.inner.lock().keys().cloned().collect()
     }
 
     pub fn lifetime(&self) -> &Lifetime {
@@ -207,6 +267,9 @@ impl<C: Connector> Inner<C> {
         }
         let mut slots = self.lock();
         let slot = slots.entry(conn.identity.clone()).or_default();
+        // A working connection exists (the slot may have been forgotten and
+        // made afresh while a session ended).
+        slot.opened_ok = true;
         while let Some(waiter) = slot.waiters.pop_front() {
             match waiter.send(conn) {
                 Ok(()) => {
@@ -270,27 +333,70 @@ impl<C: Connector> Inner<C> {
         }
     }
 
-    /// Retires idle connections at their guard window and starts opens
-    /// for identities below target (or with clients waiting).
+    /// Why `slot` should be forgotten now, if it should: never for a warm
+    /// identity nor while anything is in use, opening or waiting.
+    fn forget_reason(&self, identity: &Identity, slot: &Slot, now: Instant) -> Option<&'static str> {
+        if self.warm.contains(identity) || slot.in_use > 0 || slot.opening > 0 || slot.live_waiters() > 0 {
+            return None;
+        }
+        if slot.failures > 0 && slot.idle.is_empty() {
+            Some("its last upstream open failed")
+        } else if now.saturating_duration_since(slot.last_used) >= self.config.idle_identity_timeout {
+            Some("unused for idle_identity_timeout")
+        } else {
+            None
+        }
+    }
+
+    /// Drops the slots to forget; returns their idle connections (to retire
+    /// outside the lock).
+    fn forget(&self, slots: &mut HashMap<Identity, Slot>, now: Instant) -> Vec<UpstreamConn> {
+        let mut idle = Vec::new();
+        slots.retain(|identity, slot| {
+            let Some(reason) = self.forget_reason(identity, slot, now) else { return true };
+            tracing::debug!(
+                user = %identity.user,
+                database = %identity.database,
+                idle = slot.idle.len(),
+                reason,
+                "forgetting identity"
+            );
+            idle.append(&mut slot.idle);
+            false
+        });
+        idle
+    }
+
+    /// Retires idle connections at their guard window, forgets identities
+    /// no longer used (or whose opens fail) and starts opens for
+    /// identities below target (or with clients waiting).
     fn maintain(&self) {
         let now = Instant::now();
         let mut to_retire = Vec::new();
         let mut to_open = Vec::new();
         {
             let mut slots = self.lock();
-            for (identity, slot) in slots.iter_mut() {
+            for slot in slots.values_mut() {
                 let mut keep = Vec::with_capacity(slot.idle.len());
                 for conn in slot.idle.drain(..) {
                     if self.usable(&conn, now) { keep.push(conn) } else { to_retire.push(conn) }
                 }
                 slot.idle = keep;
+            }
+            to_retire.extend(self.forget(&mut slots, now));
+            for (identity, slot) in slots.iter_mut() {
                 if slot.pause_until.is_some_and(|t| t > now) {
                     continue;
                 }
-                let live_waiters = slot.waiters.iter().filter(|w| !w.is_closed()).count();
-                let want = self
-                    .config
-                    .target_per_identity
+                // Not in `warm`: no background refill until an open has
+                // worked, nor after one failed (only live waiters get opens).
+                let target = if self.warm.contains(identity) || (slot.opened_ok && slot.failures == 0) {
+                    self.config.target_per_identity
+                } else {
+                    0
+                };
+                let live_waiters = slot.live_waiters();
+                let want = target
                     .saturating_sub(slot.idle.len() + slot.opening)
                     .max(live_waiters.saturating_sub(slot.opening));
                 let room = self.config.max_per_identity.saturating_sub(slot.total());
@@ -310,18 +416,17 @@ impl<C: Connector> Inner<C> {
                 let mut slots = me.lock();
                 let slot = slots.entry(identity).or_default();
                 slot.opening -= 1;
+                slot.opened(result.is_ok());
                 match result {
                     Ok(conn) => {
-                        slot.failures = 0;
-                        slot.pause_until = None;
                         drop(slots);
                         me.place(conn);
                     }
                     Err(_) => {
-                        slot.failures += 1;
-                        let pause = Duration::from_millis(200 << slot.failures.min(6));
-                        slot.pause_until = Some(Instant::now() + pause);
+                        let forgotten = me.forget(&mut slots, Instant::now());
                         me.publish(&slots);
+                        drop(slots);
+                        forgotten.into_iter().for_each(|c| me.retire(c));
                     }
                 }
             });
@@ -381,6 +486,7 @@ impl<C: Connector> Inner<C> {
     fn release_slot(&self, identity: &Identity) {
         if let Some(slot) = self.lock().get_mut(identity) {
             slot.in_use = slot.in_use.saturating_sub(1);
+            slot.last_used = Instant::now();
         }
     }
 }
@@ -434,6 +540,7 @@ impl<C: Connector> UpstreamPool for Reservoir<C> {
             let now = Instant::now();
             let mut slots = inner.lock();
             let slot = slots.entry(identity.clone()).or_default();
+            slot.last_used = now;
             let mut stale = Vec::new();
             let mut found = None;
             while let Some(conn) = slot.idle.pop() {
@@ -471,11 +578,18 @@ impl<C: Connector> UpstreamPool for Reservoir<C> {
             let mut slots = inner.lock();
             let slot = slots.entry(identity.clone()).or_default();
             slot.opening -= 1;
+            slot.opened(result.is_ok());
+            let mut forgotten = Vec::new();
             if result.is_ok() {
                 slot.in_use += 1;
+            } else {
+                // Nobody else needs it: forget the identity at once (the
+                // next client simply tries again).
+                forgotten = inner.forget(&mut slots, Instant::now());
             }
             inner.publish(&slots);
             drop(slots);
+            forgotten.into_iter().for_each(|c| inner.retire(c));
             inner.metrics.checkout_seconds.observe(started.elapsed());
             return result.map(|conn| PooledConn::new(conn, home, false));
         };

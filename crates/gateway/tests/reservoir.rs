@@ -1,7 +1,8 @@
 //! The reservoir against a private PostgreSQL (password or trust upstream):
 //! lifetime rotation, the open-rate limiter, the FIFO line and its timeout,
 //! rollback of abandoned transactions, an upstream killed mid-query,
-//! SCRAM client logins, and 1,000 concurrent sessions.
+//! SCRAM client logins, identities forgotten (after a failed open, after
+//! `idle_identity_timeout`), and 1,000 concurrent sessions.
 
 mod common;
 
@@ -9,7 +10,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use common::*;
-use gateway::{Lifetime, UpstreamAuth};
+use gateway::{Identity, Lifetime, UpstreamAuth};
 use testkit::TestPostgres;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -202,4 +203,118 @@ async fn trust_on_a_non_loopback_listener_is_refused() {
     s.listen = "0.0.0.0:0".parse().expect("addr");
     let err = gateway::Gateway::start(s).await.err().expect("refused");
     assert!(err.to_string().contains("only allowed when --listen is a loopback address"), "{err}");
+}
+
+/// A trust client session through the gateway to `database`.
+async fn client_to(gw: &gateway::Gateway, database: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let mut cfg = tokio_postgres::Config::new();
+    cfg.host("127.0.0.1")
+        .port(gw.addr().port())
+        .user("postgres")
+        .dbname(database)
+        .connect_timeout(Duration::from_secs(20));
+    let (client, conn) = cfg.connect(tokio_postgres::NoTls).await?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(client)
+}
+
+fn postgres_at(database: &str) -> Identity {
+    Identity { user: "postgres".into(), database: database.into() }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_to_a_missing_database_gets_the_upstream_error_and_no_background_retries() {
+    let pg = TestPostgres::start();
+    let mut s = base_settings("127.0.0.1", pg.port);
+    s.reservoir.maintain_every = Duration::from_millis(20);
+    s.reservoir.target_per_identity = 2;
+    let gw = start(s).await;
+    let m = gw.metrics().clone();
+    let missing = postgres_at("no_such_database");
+
+    let err = client_to(&gw, "no_such_database").await.expect_err("the database does not exist");
+    let (code, message) = code_of(&err);
+    assert_eq!(code, "3D000", "{message}");
+    assert!(message.contains("no_such_database"), "{message}");
+
+    let res = gw.reservoir().clone();
+    assert!(
+        wait_for(|| !res.identities().contains(&missing), Duration::from_secs(2)).await,
+        "the failed identity was not forgotten: {:?}",
+        res.identities()
+    );
+    // Nobody is waiting: no background opens over many maintenance rounds.
+    let attempts = || m.upstream_opens_total.load(Relaxed) + m.upstream_open_errors_total.load(Relaxed);
+    let before = attempts();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(attempts(), before, "the reservoir kept opening for an identity nobody asked for");
+    assert!(!res.identities().contains(&missing));
+    assert_eq!(res.counts(&missing), (0, 0, 0));
+    assert_eq!(m.reservoir_target.load(Relaxed), 0, "target counts only the identities kept");
+
+    // The next client simply tries again and gets the same answer.
+    let err = client_to(&gw, "no_such_database").await.expect_err("still missing");
+    assert_eq!(code_of(&err).0, "3D000");
+    // An existing database still works afterwards.
+    let c = client_to(&gw, "postgres").await.expect("session");
+    c.simple_query("SELECT 1").await.expect("query");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identity_unused_for_the_idle_timeout_is_forgotten_and_a_warm_one_is_kept() {
+    let pg = TestPostgres::start();
+    let admin = direct(pg.port).await;
+    admin.batch_execute("CREATE DATABASE other").await.expect("create database");
+    let mut s = base_settings("127.0.0.1", pg.port);
+    s.reservoir.maintain_every = Duration::from_millis(20);
+    s.reservoir.target_per_identity = 2;
+    s.reservoir.idle_identity_timeout = Duration::from_millis(300);
+    s.reservoir.warm = vec![postgres_at("postgres")];
+    let gw = start(s).await;
+    let res = gw.reservoir().clone();
+    let m = gw.metrics().clone();
+    let warm = postgres_at("postgres");
+    let other = postgres_at("other");
+    assert!(wait_for(|| res.counts(&warm) == (2, 0, 0), Duration::from_secs(5)).await, "{:?}", res.counts(&warm));
+
+    // In use for longer than the timeout: kept.
+    let c = client_to(&gw, "other").await.expect("session to other");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    c.simple_query("SELECT 1").await.expect("query after the timeout");
+    assert!(res.identities().contains(&other), "an identity in use was forgotten");
+    assert!(wait_for(|| res.counts(&other) == (2, 1, 0), Duration::from_secs(5)).await, "{:?}", res.counts(&other));
+    assert_eq!(m.reservoir_target.load(Relaxed), 4);
+    drop(c);
+
+    // Unused for the timeout: forgotten, its idle upstreams closed.
+    let retired = m.upstream_retired_total.load(Relaxed);
+    assert!(
+        wait_for(|| !res.identities().contains(&other), Duration::from_secs(5)).await,
+        "the unused identity was not forgotten: {:?}",
+        res.counts(&other)
+    );
+    assert_eq!(res.counts(&other), (0, 0, 0));
+    assert!(m.upstream_retired_total.load(Relaxed) >= retired + 2, "its idle connections were retired");
+    let upstreams = || async {
+        let row = admin
+            .query_one("SELECT count(*) FROM pg_stat_activity WHERE datname = 'other'", &[])
+            .await
+            .expect("pg_stat_activity");
+        row.get::<_, i64>(0)
+    };
+    let t0 = Instant::now();
+    while upstreams().await > 0 {
+        assert!(t0.elapsed() < Duration::from_secs(5), "upstream connections to `other` stayed open");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // The warm identity keeps its target although nobody used it.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(res.counts(&warm), (2, 0, 0));
+    assert_eq!(res.idle_count(), 2);
+    assert_eq!(res.identities(), vec![warm]);
+    assert_eq!(m.reservoir_target.load(Relaxed), 2);
+    assert_eq!(m.reservoir_idle.load(Relaxed), 2);
 }
