@@ -24,7 +24,7 @@ fn conformance_dir() -> PathBuf {
 }
 
 /// Refusals that need more than the statement text; who answers instead.
-fn decided_elsewhere(case: &str, sqlstate: &str, message: &str) -> Option<&'static str> {
+fn decided_elsewhere(case: &str, sqlstate: &str) -> Option<&'static str> {
     match (case, sqlstate) {
         (_, "25P02") => Some("session: transaction already failed"),
         (_, "54000") => Some("runtime: row limit"),
@@ -137,7 +137,7 @@ fn check_step(name: &str, sql: &str, obs: &Value, tally: &mut Tally) {
         return;
     }
     let (state, message) = (obs["sqlstate"].as_str().unwrap_or(""), obs["message"].as_str().unwrap_or(""));
-    if let Some(reason) = decided_elsewhere(name, state, message) {
+    if let Some(reason) = decided_elsewhere(name, state) {
         tally.elsewhere += 1;
         // In a failed transaction 25P02 wins over any refusal of the
         // statement itself (recorded: aborted_txn_prefers_25P02), so a

@@ -146,12 +146,12 @@ fn write_files(config: &Config, info: &RunningInfo, workdir: &Workdir) -> Result
 
     // .env for containers: the CA at its mount point.
     let container_env: BTreeMap<String, String> = local_env(config, info, Path::new(CONTAINER_CA_FILE));
-    let mut files = Vec::new();
-    files.push(write_if_changed(&workdir.temporal_config(), rendered.text.as_bytes(), render::OUTPUT_MODE)?);
-    // The .env holds the emulator's (test) secret key: owner-only.
-    files.push(write_if_changed(&workdir.env_file(), to_dotenv(&container_env).as_bytes(), 0o600)?);
-    files.push(write_if_changed(&workdir.compose_override(), compose_override().as_bytes(), 0o644)?);
-    Ok(files)
+    Ok(vec![
+        write_if_changed(&workdir.temporal_config(), rendered.text.as_bytes(), render::OUTPUT_MODE)?,
+        // The .env holds the emulator's (test) secret key: owner-only.
+        write_if_changed(&workdir.env_file(), to_dotenv(&container_env).as_bytes(), 0o600)?,
+        write_if_changed(&workdir.compose_override(), compose_override().as_bytes(), 0o644)?,
+    ])
 }
 
 /// Atomic write, skipped when the file already has exactly these bytes.

@@ -28,7 +28,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     match ctx.output() {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         OutputFormat::Text => {
-            println!("{:<17} {:<9} {:<40} {}", "COMPONENT", "STATE", "ENDPOINT", "DETAIL");
+            println!("{:<17} {:<9} {:<40} DETAIL", "COMPONENT", "STATE", "ENDPOINT");
             for c in &report.components {
                 println!("{:<17} {:<9} {:<40} {}", c.name, c.state.label(), c.endpoint, c.detail);
             }
