@@ -5,11 +5,13 @@
 # Prints both TPS and the ratio (target >= 0.7x), and the emulator's memory
 # per idle client connection (RSS delta over N idle connections).
 #
-# For scale, the same workload also runs through PgBouncer (session mode,
-# plaintext, no rules; skipped when pgbouncer is not installed): the cost of
-# one proxy hop on this machine, which the emulator cannot go below. CPU per
-# transaction (utime+stime of the proxy process) is printed for both; unlike
-# TPS it does not depend on how many cores pgbench and PostgreSQL share.
+# For scale, the same workload also runs through PgBouncer (session mode, no
+# rules; skipped when pgbouncer is not installed), once in plaintext and once
+# with the same TLS verify-full the emulator's clients use: the cost of one
+# proxy hop on this machine, which the emulator cannot go below. CPU per
+# transaction (utime+stime of the proxy process) is printed for each proxy;
+# unlike TPS it does not depend on how many cores pgbench and PostgreSQL
+# share.
 #
 #   scripts/bench/emulator.sh                       # debug binary
 #   BIN=target/release/dsql-deploy DURATION=30 scripts/bench/emulator.sh
@@ -68,7 +70,9 @@ BOUNCER_PID=""
 if [[ -x "$PGBOUNCER" ]]; then
   BOUNCER_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
   mkdir -p "$WORK/run"
-  [[ $EUID -eq 0 ]] && chown postgres "$WORK/run"
+  # The emulator's own server certificate, so TLS clients verify the same name.
+  cp "$DATA/server.pem" "$DATA/server-key.pem" "$WORK/run/"
+  [[ $EUID -eq 0 ]] && chown -R postgres "$WORK/run"
   cat >"$WORK/pgbouncer.ini" <<INI
 [databases]
 postgres = host=127.0.0.1 port=$PG_PORT dbname=postgres user=admin password=$INTERNAL_PW
@@ -79,6 +83,9 @@ unix_socket_dir =
 auth_type = trust
 auth_file = $WORK/userlist.txt
 pool_mode = session
+client_tls_sslmode = allow
+client_tls_cert_file = $WORK/run/server.pem
+client_tls_key_file = $WORK/run/server-key.pem
 logfile = $WORK/run/pgbouncer.log
 pidfile = $WORK/run/pgbouncer.pid
 INI
@@ -89,6 +96,10 @@ INI
   BOUNCER_PID="$(cat "$WORK/run/pgbouncer.pid" 2>/dev/null || true)"
 fi
 bounced() { PGSSLMODE=disable pgbench -h 127.0.0.1 -p "$BOUNCER_PORT" -U admin "$@" postgres; }
+bounced_tls() {
+  PGSSLMODE=verify-full PGSSLROOTCERT="$CA" PGHOSTADDR=127.0.0.1 \
+    pgbench -h "$HOSTNAME_" -p "$BOUNCER_PORT" -U admin "$@" postgres
+}
 
 direct() { PGPASSWORD="$INTERNAL_PW" PGSSLMODE=disable pgbench -h 127.0.0.1 -p "$PG_PORT" -U admin "$@" postgres; }
 emulated() {
@@ -116,17 +127,23 @@ ratio() { python3 -c "print(f'{$1 / $2:.2f}x' if $2 else '-')"; }
 echo "binary:   $BIN"
 echo "server:   $(PGPASSWORD="$INTERNAL_PW" psql -XAtq -h 127.0.0.1 -p "$PG_PORT" -U postgres postgres -c 'SHOW server_version') on 127.0.0.1:$PG_PORT; emulator on 127.0.0.1:$PORT (TLS, IAM token)"
 echo "workload: pgbench -S -c $CLIENTS -j 2 -T $DURATION, scale $SCALE"
-[[ -n "$BOUNCER_PID" ]] || echo "pgbouncer: not installed ($PGBOUNCER); its reference columns stay empty"
-printf '%-10s %11s | %13s %7s %9s | %13s %7s %9s\n' protocol "direct TPS" "emulator TPS" ratio "CPU/txn" \
-  "pgbouncer TPS" ratio "CPU/txn"
+[[ -n "$BOUNCER_PID" ]] || echo "pgbouncer: not installed ($PGBOUNCER); its reference rows are skipped"
+row() { # protocol, path, TPS, direct TPS, CPU/txn
+  printf '%-9s %-28s %9.0f %7s %9s\n' "$1" "$2" "$3" "$(ratio "$3" "$4")" "$5"
+}
+printf '%-9s %-28s %9s %7s %9s\n' protocol path TPS ratio CPU/txn
 for mode in simple prepared; do
   args=(-n -S -c "$CLIENTS" -j 2 -T "$DURATION" -M "$mode")
   d="$(direct "${args[@]}" 2>/dev/null | tps)"
+  row "$mode" "direct" "$d" "$d" "-"
   read -r e ecpu < <(measure "$EMU_PID" emulated "${args[@]}")
-  b=0 bcpu="-"
-  [[ -n "$BOUNCER_PID" ]] && read -r b bcpu < <(measure "$BOUNCER_PID" bounced "${args[@]}")
-  printf '%-10s %11.0f | %13.0f %7s %6s us | %13.0f %7s %6s us\n' "$mode" "$d" "$e" "$(ratio "$e" "$d")" "$ecpu" \
-    "$b" "$(ratio "$b" "$d")" "$bcpu"
+  row "$mode" "emulator (TLS, token, rules)" "$e" "$d" "$ecpu us"
+  if [[ -n "$BOUNCER_PID" ]]; then
+    read -r b bcpu < <(measure "$BOUNCER_PID" bounced "${args[@]}")
+    row "$mode" "pgbouncer (plaintext)" "$b" "$d" "$bcpu us"
+    read -r b bcpu < <(measure "$BOUNCER_PID" bounced_tls "${args[@]}")
+    row "$mode" "pgbouncer (TLS)" "$b" "$d" "$bcpu us"
+  fi
 done
 
 # Memory per idle client connection: emulator RSS before vs with IDLE open

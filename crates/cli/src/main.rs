@@ -35,7 +35,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     context::init_logging(&cli.global);
     let ctx = Context::new(cli.global);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = cli.command.worker_threads(&ctx) {
+        builder.worker_threads(threads);
+    }
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");

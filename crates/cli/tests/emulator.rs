@@ -114,6 +114,31 @@ fn start_status_env_psql_with_token_and_stop() {
     assert!(out.status.success(), "{}", text(&out));
 }
 
+#[test]
+fn worker_threads_setting_sizes_the_emulator_runtime() {
+    let root = temp_root();
+    let data = root.path().join("emu");
+    let _guard = StopOnDrop(&data);
+    let out = bin()
+        .env("DSQL_DEPLOY_EMULATOR_WORKER_THREADS", "3")
+        .args(["emulator", "start", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    // The background process reports the worker count its runtime has.
+    let log = std::fs::read_to_string(data.join("emulator.log")).unwrap();
+    assert!(log.contains("on 3 worker thread(s)"), "{log}");
+
+    let out = bin()
+        .env("DSQL_DEPLOY_EMULATOR_WORKER_THREADS", "0")
+        .args(["emulator", "start", "--foreground", "--data-dir"])
+        .arg(root.path().join("other"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success() && text(&out).contains("emulator.worker_threads"), "{}", text(&out));
+}
+
 fn port_of(data: &Path) -> String {
     let out = bin().args(["--output", "json", "emulator", "status", "--data-dir"]).arg(data).output().unwrap();
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status JSON");

@@ -22,4 +22,4 @@ mod tls;
 pub use error::{Error, Result};
 pub use instance::{Instance, Launcher, RunningInfo, Settings, Status};
 pub use paths::{Layout, default_data_dir};
-pub use runtime::Emulator;
+pub use runtime::{Emulator, worker_threads};

@@ -100,23 +100,15 @@ async fn start(
     foreground: bool,
     settings_file: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let settings = match settings_file {
-        Some(file) => {
-            let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-            serde_json::from_str::<Settings>(&text)
-                .with_context(|| format!("{} is not emulator settings", file.display()))?
-        }
-        None => {
-            let config = ctx.config()?;
-            Settings { config: config.emulator, region: config.project.region, explicit_port: port }
-        }
-    };
+    let settings = load_settings(ctx, port, settings_file)?;
     let instance = open(ctx, args)?;
     if foreground {
         let layout = Layout::new(instance.data_dir());
         let emulator = Emulator::start(layout, settings).await?;
         print_endpoint(emulator.info());
-        println!("running in the foreground; Ctrl-C stops it");
+        // Read back from the runtime itself, so the log shows what runs, not what was asked for.
+        let workers = tokio::runtime::Handle::current().metrics().num_workers();
+        println!("running in the foreground on {workers} worker thread(s); Ctrl-C stops it");
         emulator.run_until_signal().await?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -132,6 +124,35 @@ async fn start(
     .await??;
     print_endpoint(&info);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The settings a start uses: those a background start wrote, else the config's.
+fn load_settings(ctx: &Context, port: Option<u16>, settings_file: Option<&Path>) -> anyhow::Result<Settings> {
+    Ok(match settings_file {
+        Some(file) => {
+            let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+            serde_json::from_str::<Settings>(&text)
+                .with_context(|| format!("{} is not emulator settings", file.display()))?
+        }
+        None => {
+            let config = ctx.config()?;
+            Settings { config: config.emulator, region: config.project.region, explicit_port: port }
+        }
+    })
+}
+
+/// Worker threads of the async runtime when this command runs the emulator
+/// in this process (`start --foreground`); `None` for every other command,
+/// and when the settings cannot be read (`start` then reports why).
+pub fn worker_threads(args: &Args, ctx: &Context) -> Option<usize> {
+    match &args.command {
+        EmulatorCommand::Start { port, foreground: true, settings, .. } => {
+            load_settings(ctx, *port, settings.as_deref())
+                .ok()
+                .map(|s| emulator::worker_threads(s.config.worker_threads))
+        }
+        _ => None,
+    }
 }
 
 fn print_endpoint(info: &RunningInfo) {

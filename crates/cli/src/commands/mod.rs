@@ -55,6 +55,14 @@ pub enum Command {
 }
 
 impl Command {
+    /// Worker threads this command wants for the async runtime; `None`: one per CPU.
+    pub fn worker_threads(&self, ctx: &Context) -> Option<usize> {
+        match self {
+            Command::Emulator(args) => emulator::worker_threads(args, ctx),
+            _ => None,
+        }
+    }
+
     pub async fn run(self, ctx: &Context) -> anyhow::Result<ExitCode> {
         match self {
             Command::Up(args) => up::run(args, ctx).await,

@@ -25,6 +25,11 @@ pub struct EmulatorConfig {
     pub max_connection_lifetime_secs: u64,
     pub connection_rate_per_sec: u32,
     pub connection_burst: u32,
+    /// Threads the emulator relays client sessions on. Unset: a quarter of
+    /// the CPUs, at least one — it shares the machine with its PostgreSQL
+    /// and the clients, and one relay thread costs less CPU per transaction
+    /// than several that hand sessions to each other (docs/emulator.md).
+    pub worker_threads: Option<u16>,
 }
 
 impl Default for EmulatorConfig {
@@ -40,6 +45,7 @@ impl Default for EmulatorConfig {
             max_connection_lifetime_secs: 3600,
             connection_rate_per_sec: 100,
             connection_burst: 1000,
+            worker_threads: None,
         }
     }
 }
@@ -51,6 +57,9 @@ impl EmulatorConfig {
         }
         if self.access_key_id.is_empty() || self.secret_access_key.is_empty() {
             problems.push("emulator.access_key_id", "both access_key_id and secret_access_key must be set");
+        }
+        if self.worker_threads == Some(0) {
+            problems.push("emulator.worker_threads", "must be at least 1; leave it unset for a quarter of the CPUs");
         }
         for (key, value) in [
             ("emulator.max_rows_per_transaction", u64::from(self.max_rows_per_transaction)),
