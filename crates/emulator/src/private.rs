@@ -4,8 +4,9 @@
 //! scaffolding in `sql/bootstrap.sql`.
 //!
 //! Why the transaction rules live inside PostgreSQL: one-DDL-per-transaction,
-//! no DDL+DML mix and the row cap are enforced by an event trigger and
-//! per-table statement triggers that raise DSQL's errors. PostgreSQL then
+//! no DDL+DML mix, the row cap and the transaction size are enforced by an
+//! event trigger and per-table statement triggers that raise DSQL's errors
+//! (the size through a deferred constraint trigger, so at COMMIT). PostgreSQL then
 //! aborts the transaction itself, so 25P02 afterwards, COMMIT answering
 //! ROLLBACK and the implicit transaction of a multi-statement query all
 //! behave natively, for both protocols, without the proxy re-implementing
@@ -74,12 +75,14 @@ pub fn start(layout: &Layout, config: &EmulatorConfig, password: &str) -> Result
         cluster.init(&InitOptions { superuser: SUPERUSER.into(), auth: Auth::Password(password.into()) })?;
     }
     let max_rows = config.max_rows_per_transaction.to_string();
+    let max_bytes = config.max_transaction_bytes.to_string();
     let mut settings: Vec<(&str, &str)> = vec![
         ("default_transaction_isolation", "repeatable read"),
         ("lock_timeout", LOCK_TIMEOUT),
         ("timezone", "UTC"),
         ("max_connections", "400"),
         ("dsql.max_rows_per_transaction", &max_rows),
+        ("dsql.max_transaction_bytes", &max_bytes),
     ];
     let socket_dir = socket_dir(layout).map(|d| d.display().to_string());
     if let Some(dir) = &socket_dir {

@@ -1,7 +1,7 @@
 //! Who may connect and the limits, each shrunk through `[emulator]` so the
 //! tests are fast: token checks (action per role, expiry with DSQL's hint,
 //! wrong database), login roles, connection rate, connection lifetime,
-//! transaction age and the row cap.
+//! transaction age, the row cap and the transaction size.
 
 mod common;
 
@@ -103,4 +103,47 @@ async fn limits_are_configurable_and_enforced() {
     }
     assert_eq!(refused, Some(("53400".into(), "Unable to accept connection, rate exceeded.".into())));
     emu.emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transaction_size_is_checked_at_commit() {
+    let mut config = common::test_config();
+    config.max_transaction_bytes = 1024 * 1024;
+    let emu = common::start_with(config).await;
+    let client = emu.admin().await;
+    client.batch_execute("CREATE TABLE big (id int PRIMARY KEY, v text)").await.unwrap();
+    // ~1,050 bytes per row.
+    let insert = |from: i32, rows: i32| {
+        format!(
+            "INSERT INTO big SELECT i, repeat(md5(i::text), 32) FROM generate_series({from}, {}) AS i",
+            from + rows - 1
+        )
+    };
+
+    // ~630 kB of rows: under the 1 MiB cap.
+    client.batch_execute(&format!("BEGIN; {}; COMMIT", insert(1, 600))).await.unwrap();
+    assert_eq!(rows_in_big(&client).await, 600);
+
+    // Another ~630 kB in one transaction passes the cap, yet only COMMIT
+    // fails, as on DSQL.
+    client.batch_execute(&format!("BEGIN; {}", insert(601, 600))).await.expect("the statement itself succeeds");
+    client.batch_execute(&format!("{}; SELECT 1", insert(1201, 600))).await.expect("the transaction goes on");
+    let err = client.batch_execute("COMMIT").await.unwrap_err();
+    assert_eq!(db_error(&err), ("54000".into(), "transaction size limit 1mb exceeded".into()));
+    assert_eq!(rows_in_big(&client).await, 600, "nothing of the oversized transaction is kept");
+
+    // Autocommit: the statement is its own COMMIT.
+    let err = client.batch_execute(&insert(601, 1200)).await.unwrap_err();
+    assert_eq!(db_error(&err).0, "54000");
+    // DSQL's wording at the default cap; other caps in bytes.
+    let row = client.query_one("SELECT sys.__size_cap_label(10485760), sys.__size_cap_label(1000)", &[]).await.unwrap();
+    assert_eq!((row.get::<_, String>(0), row.get::<_, String>(1)), ("10mb".into(), "1000 bytes".into()));
+    // Deletes write no row versions.
+    client.batch_execute("DELETE FROM big").await.unwrap();
+    assert_eq!(rows_in_big(&client).await, 0);
+    emu.emulator.shutdown().await;
+}
+
+async fn rows_in_big(client: &tokio_postgres::Client) -> i64 {
+    client.query_one("SELECT count(*) FROM big", &[]).await.unwrap().get(0)
 }

@@ -21,6 +21,8 @@ pub struct EmulatorConfig {
     pub secret_access_key: String,
     /// DSQL limits, configurable so tests can shrink them.
     pub max_rows_per_transaction: u32,
+    /// Bytes a transaction may write (rows and index entries), checked at COMMIT.
+    pub max_transaction_bytes: u64,
     pub max_transaction_age_secs: u64,
     pub max_connection_lifetime_secs: u64,
     pub connection_rate_per_sec: u32,
@@ -41,6 +43,7 @@ impl Default for EmulatorConfig {
             access_key_id: "AKIAEMULATOR00000000".into(),
             secret_access_key: "emulator-secret-access-key-not-for-aws".into(),
             max_rows_per_transaction: 3000,
+            max_transaction_bytes: 10 * 1024 * 1024,
             max_transaction_age_secs: 300,
             max_connection_lifetime_secs: 3600,
             connection_rate_per_sec: 100,
@@ -63,6 +66,7 @@ impl EmulatorConfig {
         }
         for (key, value) in [
             ("emulator.max_rows_per_transaction", u64::from(self.max_rows_per_transaction)),
+            ("emulator.max_transaction_bytes", self.max_transaction_bytes),
             ("emulator.max_transaction_age_secs", self.max_transaction_age_secs),
             ("emulator.max_connection_lifetime_secs", self.max_connection_lifetime_secs),
             ("emulator.connection_rate_per_sec", u64::from(self.connection_rate_per_sec)),
