@@ -144,10 +144,21 @@ pub async fn bootstrap(client: &tokio_postgres::Client, password: &str) -> Resul
 }
 
 /// Gives a login role the internal password so the proxy can log in as it.
-/// Returns false when the role does not exist or cannot log in.
+/// Returns false when the role does not exist, cannot log in, or is the
+/// superuser or has a power DSQL roles lack (replication, bypassing RLS).
 pub async fn prepare_login_role(client: &tokio_postgres::Client, role: &str, password: &str) -> Result<bool> {
+    // Never a role with powers DSQL roles lack: the superuser the emulator
+    // itself logs in as would give any token holder the private cluster and
+    // the files and programs of its OS user.
+    if role == SUPERUSER {
+        return Ok(false);
+    }
     let row = client
-        .query_opt("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", &[&role])
+        .query_opt(
+            "SELECT rolcanlogin AND NOT rolsuper AND NOT rolreplication AND NOT rolbypassrls \
+             FROM pg_roles WHERE rolname = $1",
+            &[&role],
+        )
         .await
         .map_err(|e| Error::Bootstrap(format!("looking up role {role}: {}", db_error_text(&e))))?;
     let Some(row) = row else { return Ok(false) };

@@ -45,6 +45,18 @@ async fn tokens_are_checked_like_dsql() {
     let who: String = app.query_one("SELECT current_user::text", &[]).await.unwrap().get(0);
     assert_eq!(who, "app");
 
+    // The private cluster's superuser is not a login role, whatever the token.
+    let err = emu.connect("postgres", &emu.token("postgres")).await.unwrap_err();
+    assert_eq!(db_error(&err).1, "unable to accept connection, access denied");
+    // admin (CREATEROLE underneath) cannot reach the OS user's files and programs.
+    let err = admin.batch_execute("GRANT pg_execute_server_program TO admin").await.unwrap_err();
+    assert_eq!(
+        db_error(&err),
+        ("42501".into(), "permission denied to grant role \"pg_execute_server_program\"".into())
+    );
+    let err = admin.batch_execute("CREATE ROLE sneaky LOGIN IN ROLE pg_read_server_files").await.unwrap_err();
+    assert_eq!(db_error(&err).0, "42501");
+
     // Only database postgres.
     let mut cfg = tokio_postgres::Config::new();
     cfg.host(&host)

@@ -140,6 +140,9 @@ fn shape(sql: &str) -> Option<String> {
 
 /// Analyses one statement (the proxy hands statements one at a time).
 pub fn judge(sql: &str) -> Verdict {
+    if let Some(role) = predefined_role_granted(sql) {
+        return Verdict::Refuse(ErrorFields::error("42501", format!("permission denied to grant role \"{role}\"")));
+    }
     let statements = dialect::analyze(sql);
     // The proxy splits messages already; more than one piece means the
     // analyser split differently, so judge the first refusal, else forward.
@@ -168,6 +171,29 @@ pub fn judge(sql: &str) -> Verdict {
         None if stmt.kind == Kind::Ddl => ddl_verdict(sql),
         None => Verdict::Forward { kind: stmt.kind },
     }
+}
+
+/// A role-membership statement that names one of PostgreSQL's predefined
+/// `pg_*` roles. DSQL has none of them; on the private PostgreSQL, `admin`
+/// (CREATEROLE) could grant itself `pg_execute_server_program` or
+/// `pg_read_server_files` and reach the OS user's programs and files.
+fn predefined_role_granted(sql: &str) -> Option<String> {
+    static RE: OnceLock<(Regex, Regex)> = OnceLock::new();
+    // Invariant: the patterns are constants that compile (covered by tests).
+    let (membership, role) = RE.get_or_init(|| {
+        (
+            // GRANT role TO … (no ON: that is a privilege grant), CREATE ROLE/USER/GROUP … IN ROLE/ROLE/ADMIN,
+            // ALTER GROUP … ADD USER.
+            Regex::new(r"(?is)^\s*(?:GRANT\b(?:[^;]*?\bON\b)?|CREATE\s+(?:ROLE|USER|GROUP)\b|ALTER\s+GROUP\b)")
+                .expect("constant regex"),
+            Regex::new(r#"(?i)(?:^|[\s,("])(pg_\w+)"#).expect("constant regex"),
+        )
+    });
+    let found = membership.find(sql)?;
+    if found.as_str().to_ascii_uppercase().trim_end().ends_with("ON") {
+        return None;
+    }
+    role.captures(sql).map(|c| c[1].to_ascii_lowercase())
 }
 
 fn drop_column_re() -> &'static Regex {
@@ -223,6 +249,22 @@ fn index_name(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn predefined_roles_cannot_be_granted_but_privileges_on_their_objects_can() {
+        for sql in [
+            "GRANT pg_execute_server_program TO admin",
+            "grant app, \"pg_read_server_files\" to admin with admin option",
+            "CREATE ROLE r LOGIN IN ROLE pg_write_server_files",
+            "CREATE USER u ROLE admin ADMIN pg_monitor",
+            "ALTER GROUP pg_execute_server_program ADD USER admin",
+        ] {
+            assert!(matches!(judge(sql), Verdict::Refuse(f) if f.sqlstate() == "42501"), "{sql}");
+        }
+        for sql in ["GRANT SELECT ON pg_catalog.pg_class TO app", "GRANT app TO admin", "CREATE ROLE pgx LOGIN"] {
+            assert!(predefined_role_granted(sql).is_none(), "{sql}");
+        }
+    }
 
     #[test]
     fn index_names_are_found_or_absent() {
