@@ -119,5 +119,15 @@ async fn postgres_killed_under_the_emulator_gives_errors_not_hangs() {
     assert!(query.is_err());
     let fresh = tokio::time::timeout(LIMIT, emu.connect("admin", &emu.token("admin"))).await.expect("no hang");
     assert!(fresh.is_err());
-    emu.emulator.shutdown().await;
+    let common::TestEmulator { emulator, config, dir } = emu;
+    emulator.shutdown().await;
+
+    // What `status` advises — stop, then start — brings it back, although the
+    // dead PostgreSQL left its postmaster.pid (saying "ready") behind.
+    assert!(dir.path().join("emu/pgdata/postmaster.pid").exists());
+    let again = common::start_in(config, dir).await;
+    let client = again.admin().await;
+    let one: i32 = client.query_one("SELECT 1", &[]).await.unwrap().get(0);
+    assert_eq!(one, 1);
+    again.emulator.shutdown().await;
 }

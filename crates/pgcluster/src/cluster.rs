@@ -218,6 +218,15 @@ impl Cluster {
     }
 }
 
+/// Line 1 of postmaster.pid is the postmaster's PID; line 8 reads "ready"
+/// once it accepts connections. The PID must be ours: a server killed
+/// earlier leaves its file behind, still saying "ready", until the new
+/// server replaces it.
+fn pid_file_says_ready(text: &str, pid: u32) -> bool {
+    let mut lines = text.lines().map(str::trim);
+    lines.next() == Some(pid.to_string().as_str()) && lines.nth(6) == Some("ready")
+}
+
 impl RunningServer {
     /// Attaches to a server started earlier (by PID and port from a state file).
     pub fn attach(pid: u32, port: u16, log_file: PathBuf) -> RunningServer {
@@ -233,9 +242,8 @@ impl RunningServer {
                     return Err(Error::StartFailed { log: self.log_file.display().to_string(), tail: self.log_tail() });
                 }
             }
-            // Line 8 of postmaster.pid reads "ready" once connections are accepted.
             if let Ok(text) = fs::read_to_string(&pid_file) {
-                if text.lines().nth(7).map(str::trim) == Some("ready") {
+                if pid_file_says_ready(&text, self.pid) {
                     return Ok(());
                 }
             }
@@ -282,5 +290,20 @@ impl RunningServer {
             std::thread::sleep(Duration::from_millis(20));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pid_file_says_ready;
+
+    #[test]
+    fn only_our_own_ready_pid_file_counts() {
+        let file = |pid: &str, status: &str| format!("{pid}\n/data\n1700000000\n5432\n\n127.0.0.1\n  1 2\n{status}\n");
+        assert!(pid_file_says_ready(&file("4242", "ready"), 4242));
+        assert!(!pid_file_says_ready(&file("4242", "starting"), 4242));
+        // Left behind by a server that was killed.
+        assert!(!pid_file_says_ready(&file("999", "ready"), 4242));
+        assert!(!pid_file_says_ready("", 4242));
     }
 }

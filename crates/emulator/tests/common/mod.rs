@@ -34,6 +34,12 @@ pub async fn start_with(config: EmulatorConfig) -> TestEmulator {
     let dir = tempfile::Builder::new().prefix("dsql-emulator-test-").tempdir().expect("temp dir");
     // PostgreSQL runs as another OS user when we are root: let it in.
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    start_in(config, dir).await
+}
+
+/// Starts (again) the instance that lives in `dir`.
+#[allow(dead_code)] // not every test binary restarts
+pub async fn start_in(config: EmulatorConfig, dir: tempfile::TempDir) -> TestEmulator {
     let settings = Settings { config: config.clone(), region: REGION.into(), explicit_port: None };
     let emulator = Emulator::start(Layout::new(dir.path().join("emu")), settings).await.expect("emulator starts");
     TestEmulator { emulator, config, dir }
