@@ -159,3 +159,22 @@ async fn transaction_size_is_checked_at_commit() {
 async fn rows_in_big(client: &tokio_postgres::Client) -> i64 {
     client.query_one("SELECT count(*) FROM big", &[]).await.unwrap().get(0)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_of_an_over_age_transaction_fails_and_then_ends_it() {
+    let mut config = common::test_config();
+    config.max_transaction_age_secs = 1;
+    let emu = common::start_with(config).await;
+    let client = emu.admin().await;
+    client.batch_execute("CREATE TABLE t (id int)").await.unwrap();
+    client.batch_execute("BEGIN; INSERT INTO t VALUES (42)").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let err = client.batch_execute("COMMIT").await.unwrap_err();
+    assert_eq!(db_error(&err), ("54000".into(), "transaction age limit of 1s exceeded".into()));
+    // A second COMMIT ends the failed transaction (answering ROLLBACK)
+    // instead of leaving the session stuck in it.
+    client.batch_execute("COMMIT").await.expect("COMMIT ends the failed transaction");
+    let kept: i64 = client.query_one("SELECT count(*) FROM t", &[]).await.unwrap().get(0);
+    assert_eq!(kept, 0);
+    emu.emulator.shutdown().await;
+}

@@ -50,7 +50,7 @@ use std::time::Duration;
 
 use dsql::dialect::Kind;
 use proxy::{Deadline, Decision, Policy, SessionPolicy, SessionState, Statement};
-use wire::ErrorFields;
+use wire::{ErrorFields, TxStatus};
 
 use analysis::{AnalysisCache, Verdict};
 
@@ -125,8 +125,11 @@ impl SessionPolicy for EnforceSession {
             Verdict::Refuse(_) => Kind::Unknown,
         };
         self.last_kind = kind;
-        // ROLLBACK must always be able to end an over-age transaction.
-        if kind != Kind::Rollback && self.age_exceeded(state) {
+        // ROLLBACK must always be able to end an over-age transaction, and so
+        // must COMMIT once the transaction failed (PostgreSQL answers ROLLBACK);
+        // refusing it too would leave the session in the failed transaction.
+        let ends_failed = kind == Kind::Commit && state.status == TxStatus::Failed;
+        if kind != Kind::Rollback && !ends_failed && self.age_exceeded(state) {
             return Decision::Refuse(ErrorFields::error(
                 "54000",
                 format!("transaction age limit of {}s exceeded", self.limits.max_transaction_age.as_secs()),
