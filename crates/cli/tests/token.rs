@@ -172,3 +172,13 @@ fn signing_time_is_hidden_from_short_help_only() {
     let mut long = Command::cargo_bin("dsql-deploy").unwrap();
     long.args(["token", "--help"]).assert().success().stdout(predicate::str::contains("--signing-time"));
 }
+
+#[test]
+fn region_for_other_hosts_falls_back_to_aws_region_but_never_overrides_the_endpoints() {
+    let (mut cmd, _home) = token_cmd("access_key", "secret_key", None);
+    cmd.env("AWS_REGION", "eu-west-1").args(["--endpoint", "localhost", "--admin"]);
+    cmd.assert().success().stdout(predicate::str::contains("%2Feu-west-1%2Fdsql%2Faws4_request"));
+    let (mut cmd, _home) = token_cmd("access_key", "secret_key", None);
+    cmd.env("AWS_REGION", "eu-west-1").args(["--endpoint", "test.dsql.us-east-1.on.aws"]);
+    cmd.assert().success().stdout(predicate::str::contains("%2Fus-east-1%2Fdsql%2Faws4_request"));
+}

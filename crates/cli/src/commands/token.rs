@@ -25,7 +25,7 @@ pub struct Args {
     #[arg(long, value_name = "HOST")]
     pub endpoint: String,
 
-    /// AWS region of the cluster [default: taken from the endpoint name].
+    /// AWS region of the cluster [default: taken from the endpoint name, else $AWS_REGION].
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 
@@ -57,15 +57,23 @@ fn parse_signing_time(text: &str) -> Result<SystemTime, String> {
         .map_err(|e| format!("{text:?} is not an RFC 3339 time like 2024-11-07T17:39:33Z ({e})"))
 }
 
-/// The region to sign for: `--region`, else the endpoint's.
+/// The region to sign for: `--region`, else the endpoint's, else
+/// `AWS_REGION` / `AWS_DEFAULT_REGION` (what `emulator env` exports). The
+/// endpoint's region comes before the environment's: a token signed for
+/// another region than the cluster's is refused.
 pub fn region_for(endpoint: &str, region: Option<&str>) -> anyhow::Result<String> {
-    if let Some(region) = region.map(str::trim).filter(|r| !r.is_empty()) {
-        return Ok(region.to_string());
+    let given = |r: Option<&str>| r.map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+    if let Some(region) = given(region) {
+        return Ok(region);
     }
-    dsql::endpoint::region_from_host(endpoint).with_context(|| {
+    if let Some(region) = dsql::endpoint::region_from_host(endpoint) {
+        return Ok(region);
+    }
+    let from_env = ["AWS_REGION", "AWS_DEFAULT_REGION"].iter().find_map(|v| given(std::env::var(v).ok().as_deref()));
+    from_env.with_context(|| {
         format!(
             "{endpoint:?} is not a DSQL endpoint name (<cluster-id>.dsql.<region>.on.aws), so its region is \
-             unknown; pass --region (e.g. --region us-east-1)"
+             unknown; pass --region (e.g. --region us-east-1) or set AWS_REGION"
         )
     })
 }
