@@ -95,6 +95,9 @@ fn start_status_env_psql_with_token_and_stop() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "admin");
     let out = psql.env("PGPASSWORD", "not-a-token").args(["-XAtc", "SELECT 1"]).output().unwrap();
     assert!(text(&out).contains("unable to accept connection, access denied"), "{}", text(&out));
+    // The client only hears "access denied"; the emulator's log says why.
+    let log = std::fs::read_to_string(data.join("emulator.log")).unwrap();
+    assert!(log.contains("token refused") && log.contains("user=\"admin\""), "{log}");
 
     // Starting again is a no-op that reports the same endpoint.
     let out = run(&["start"], &data);

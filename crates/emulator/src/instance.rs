@@ -162,7 +162,9 @@ impl Instance {
         let err_log = log.try_clone().map_err(Error::io("cannot duplicate the log handle"))?;
         let log_start = std::fs::metadata(&log_path).map(|m| m.len()).unwrap_or(0);
         let mut cmd = Command::new(&launcher.program);
-        cmd.args(["emulator", "start", "--foreground", "--data-dir"])
+        // -v: the log says why a login was refused (clients only get DSQL's
+        // "access denied"); RUST_LOG still overrides.
+        cmd.args(["-v", "emulator", "start", "--foreground", "--data-dir"])
             .arg(self.data_dir())
             .arg("--settings")
             .arg(&settings_file)
