@@ -102,6 +102,24 @@ fn start_status_env_psql_with_token_and_stop() {
     // Starting again is a no-op that reports the same endpoint.
     let out = run(&["start"], &data);
     assert!(out.status.success() && text(&out).contains(&format!(":{} ", status["port"])), "{}", text(&out));
+    assert!(!text(&out).contains("keeps the settings"), "{}", text(&out));
+    // ... but says so when the settings asked for differ from those it runs with,
+    let out = bin()
+        .env("DSQL_DEPLOY_EMULATOR_MAX_ROWS_PER_TRANSACTION", "100")
+        .args(["emulator", "start", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("keeps the settings it started with (emulator.max_rows_per_transaction"),
+        "{}",
+        text(&out)
+    );
+    // and refuses to pretend it moved to another port.
+    let other = (status["port"].as_u64().unwrap() as u16).wrapping_add(1).max(1024).to_string();
+    let out = run(&["start", "--port", &other], &data);
+    assert!(!out.status.success() && text(&out).contains("already runs on port"), "{}", text(&out));
 
     let out = run(&["stop"], &data);
     assert!(out.status.success() && text(&out).contains("stopped"), "{}", text(&out));

@@ -15,6 +15,11 @@ pub enum Error {
     OtherUser { path: PathBuf, owner: u32, me: u32 },
     #[error("the emulator in {path} is already running (pid {pid}, port {port})")]
     AlreadyRunning { path: PathBuf, pid: u32, port: u16 },
+    #[error(
+        "the emulator in {path} already runs on port {running}, not {requested}; stop it first \
+         (`dsql-deploy emulator stop --data-dir {path}`) to move it, or choose another instance with --data-dir"
+    )]
+    RunningOnOtherPort { path: PathBuf, running: u16, requested: u16 },
     #[error("the emulator did not become ready within {secs} s; its log {log} ends with:\n{tail}")]
     StartTimeout { secs: u64, log: PathBuf, tail: String },
     #[error("the emulator exited while starting; its log {log} ends with:\n{tail}")]

@@ -130,6 +130,30 @@ impl Instance {
     /// Returns the running instance, starting it in the background when it
     /// is not running (or restarting it when its PostgreSQL died).
     /// `progress` is told what is happening while it waits.
+    /// Keys (`emulator.<key>`, `region`) whose requested value differs from
+    /// what the running instance was started with (its settings.json).
+    fn changed_settings(&self, requested: &Settings) -> Vec<String> {
+        let saved = std::fs::read_to_string(self.layout.root().join("settings.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<Settings>(&t).ok());
+        let Some(saved) = saved else { return Vec::new() };
+        let as_map = |s: &Settings| match serde_json::to_value(&s.config) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        let (old, new) = (as_map(&saved), as_map(requested));
+        // The port is where it ended up (a free one when taken), not a setting change.
+        let mut changed: Vec<String> = new
+            .iter()
+            .filter(|(key, value)| key.as_str() != "port" && old.get(key.as_str()) != Some(value))
+            .map(|(key, _)| format!("emulator.{key}"))
+            .collect();
+        if saved.region != requested.region {
+            changed.push("region".into());
+        }
+        changed
+    }
+
     pub fn ensure_running(
         &self,
         settings: &Settings,
@@ -137,7 +161,24 @@ impl Instance {
         progress: &dyn Fn(&str),
     ) -> Result<RunningInfo> {
         match self.status()? {
-            Status::Running(info) => return Ok(info),
+            Status::Running(info) => {
+                if let Some(port) = settings.explicit_port.filter(|p| *p != info.port) {
+                    return Err(Error::RunningOnOtherPort {
+                        path: self.data_dir().into(),
+                        running: info.port,
+                        requested: port,
+                    });
+                }
+                let changed = self.changed_settings(settings);
+                if !changed.is_empty() {
+                    progress(&format!(
+                        "the running emulator keeps the settings it started with ({} changed since); \
+                         `dsql-deploy emulator stop` then `start` applies them",
+                        changed.join(", ")
+                    ));
+                }
+                return Ok(info);
+            }
             Status::PostgresDead(_) => {
                 progress("PostgreSQL under the emulator is gone; restarting the emulator");
                 self.stop(Duration::from_secs(10))?;
