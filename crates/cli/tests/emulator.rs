@@ -184,6 +184,14 @@ fn unwritable_data_dir_is_a_clear_error() {
     let out = run(&["start"], &file.join("emu"));
     assert!(!out.status.success());
     assert!(text(&out).contains("is not writable") && text(&out).contains("--data-dir"), "{}", text(&out));
+    // The data dir itself a file: said so, and the file is left alone.
+    let out = run(&["start"], &file);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("is a file, not a directory"), "{}", text(&out));
+    assert!(file.is_file());
+    // Commands on an instance that is not running name it in their hint.
+    let out = run(&["env"], &root.path().join("none"));
+    assert!(!out.status.success() && text(&out).contains("emulator start --data-dir"), "{}", text(&out));
 }
 
 #[test]

@@ -8,6 +8,8 @@ pub enum Error {
     PortTaken { port: u16 },
     #[error("data directory {path} is not writable ({source}); choose another with --data-dir or fix its permissions")]
     DataDirNotWritable { path: PathBuf, source: std::io::Error },
+    #[error("data directory {path} is a file, not a directory; choose another with --data-dir")]
+    DataDirIsAFile { path: PathBuf },
     #[error(
         "the emulator in {path} belongs to another user (uid {owner}, you are uid {me}); \
          run the command as that user or choose your own instance with --data-dir"

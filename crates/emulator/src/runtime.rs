@@ -34,6 +34,9 @@ pub fn worker_threads(configured: Option<u16>) -> usize {
 /// traverse it) and checks that we can write there.
 pub fn prepare_data_dir(layout: &Layout) -> Result<()> {
     let root = layout.root();
+    if root.exists() && !root.is_dir() {
+        return Err(Error::DataDirIsAFile { path: root.into() });
+    }
     std::fs::create_dir_all(root).map_err(|source| Error::DataDirNotWritable { path: root.into(), source })?;
     let probe = root.join(format!(".write-test-{}", std::process::id()));
     std::fs::write(&probe, b"").map_err(|source| Error::DataDirNotWritable { path: root.into(), source })?;

@@ -204,12 +204,13 @@ fn env(ctx: &Context, args: &InstanceArgs) -> anyhow::Result<ExitCode> {
     let info = match instance.status()? {
         Status::Running(info) => info,
         Status::PostgresDead(_) => anyhow::bail!(
-            "the emulator in {} is degraded (its PostgreSQL died); restart it with `dsql-deploy emulator stop` and `start`",
-            instance.data_dir().display()
+            "the emulator in {dir} is degraded (its PostgreSQL died); restart it with \
+             `dsql-deploy emulator stop --data-dir {dir}` and `dsql-deploy emulator start --data-dir {dir}`",
+            dir = instance.data_dir().display()
         ),
         Status::Stopped { .. } => anyhow::bail!(
-            "no emulator is running in {}; start one with `dsql-deploy emulator start`",
-            instance.data_dir().display()
+            "no emulator is running in {dir}; start one with `dsql-deploy emulator start --data-dir {dir}`",
+            dir = instance.data_dir().display()
         ),
     };
     // The credentials the running emulator checks (saved at start), else the config's.
@@ -227,7 +228,10 @@ fn env_lines(info: &RunningInfo, akid: &str, secret: &str) -> String {
     let q = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
     let ca = info.ca_file.display().to_string();
     let mut out = String::new();
-    out.push_str("# Aurora DSQL emulator: eval \"$(dsql-deploy emulator env)\"\n");
+    out.push_str(&format!(
+        "# Aurora DSQL emulator: eval \"$(dsql-deploy emulator env --data-dir {})\"\n",
+        info.data_dir.display()
+    ));
     for (name, value) in [
         ("DSQL_ENDPOINT", info.hostname.as_str()),
         ("DSQL_PORT", &info.port.to_string()),
