@@ -136,6 +136,28 @@ fn start_status_env_psql_with_token_and_stop() {
 }
 
 #[test]
+fn two_starts_at_once_share_one_instance() {
+    let root = temp_root();
+    let data = root.path().join("emu");
+    let _guard = StopOnDrop(&data);
+    let spawn = || {
+        bin()
+            .args(["emulator", "start", "--data-dir"])
+            .arg(&data)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (spawn(), spawn());
+    let (first, second) = (first.wait_with_output().unwrap(), second.wait_with_output().unwrap());
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(second.status.success(), "{}", text(&second));
+    let port = port_of(&data);
+    assert!(text(&first).contains(&format!(":{port} ")) && text(&second).contains(&format!(":{port} ")));
+}
+
+#[test]
 fn worker_threads_setting_sizes_the_emulator_runtime() {
     let root = temp_root();
     let data = root.path().join("emu");

@@ -154,38 +154,61 @@ impl Instance {
         changed
     }
 
+    /// A start on a running instance: the same endpoint, unless a different
+    /// port was asked for; settings it does not pick up are named.
+    fn already_running(&self, info: RunningInfo, settings: &Settings, progress: &dyn Fn(&str)) -> Result<RunningInfo> {
+        if let Some(port) = settings.explicit_port.filter(|p| *p != info.port) {
+            return Err(Error::RunningOnOtherPort {
+                path: self.data_dir().into(),
+                running: info.port,
+                requested: port,
+            });
+        }
+        let changed = self.changed_settings(settings);
+        if !changed.is_empty() {
+            progress(&format!(
+                "the running emulator keeps the settings it started with ({} changed since); \
+                 `dsql-deploy emulator stop` then `start` applies them",
+                changed.join(", ")
+            ));
+        }
+        Ok(info)
+    }
+
+    /// An exclusive lock on `start.lock` in the data dir (released on drop).
+    fn start_lock(&self) -> Result<nix::fcntl::Flock<std::fs::File>> {
+        let path = self.layout.root().join("start.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(Error::io(format!("cannot open {}", path.display())))?;
+        nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+            .map_err(|(_, errno)| Error::io(format!("cannot lock {}", path.display()))(errno.into()))
+    }
+
     pub fn ensure_running(
         &self,
         settings: &Settings,
         launcher: &Launcher,
         progress: &dyn Fn(&str),
     ) -> Result<RunningInfo> {
+        if let Status::Running(info) = self.status()? {
+            return self.already_running(info, settings, progress);
+        }
+        crate::runtime::prepare_data_dir(&self.layout)?;
+        // Held until the new instance is up (or failed): a second `start`
+        // at the same time waits here, then finds it running.
+        let _lock = self.start_lock()?;
         match self.status()? {
-            Status::Running(info) => {
-                if let Some(port) = settings.explicit_port.filter(|p| *p != info.port) {
-                    return Err(Error::RunningOnOtherPort {
-                        path: self.data_dir().into(),
-                        running: info.port,
-                        requested: port,
-                    });
-                }
-                let changed = self.changed_settings(settings);
-                if !changed.is_empty() {
-                    progress(&format!(
-                        "the running emulator keeps the settings it started with ({} changed since); \
-                         `dsql-deploy emulator stop` then `start` applies them",
-                        changed.join(", ")
-                    ));
-                }
-                return Ok(info);
-            }
+            Status::Running(info) => return self.already_running(info, settings, progress),
             Status::PostgresDead(_) => {
                 progress("PostgreSQL under the emulator is gone; restarting the emulator");
                 self.stop(Duration::from_secs(10))?;
             }
             Status::Stopped { .. } => {}
         }
-        crate::runtime::prepare_data_dir(&self.layout)?;
         if let Some(port) = settings.explicit_port {
             crate::runtime::check_port_free(port)?;
         }
