@@ -176,16 +176,34 @@ pub fn analyze(sql: &str) -> Vec<Statement> {
                 };
             }
             let shape = classify::classify(&cur);
-            let refusal = rules::refusal_for(&cur, &shape);
+            let mut refusal = rules::refusal_for(&cur, &shape);
+            let mut lock = shape.lock;
+            // `PREPARE name [(types)] AS statement`: the statement is judged
+            // (and its lock clause found) as if sent on its own; the PREPARE
+            // keeps its own kind, since it runs nothing yet.
+            if let Some(inner) = prepared_statement(&cur) {
+                let inner_shape = classify::classify(&inner);
+                refusal = refusal.or_else(|| rules::refusal_for(&inner, &inner_shape));
+                lock = lock.or(inner_shape.lock);
+            }
             Statement {
                 span: piece.span.clone(),
                 kind: shape.kind,
                 refusal,
-                lock: shape.lock,
+                lock,
                 async_ddl: shape.async_keyword.map(|(form, k)| async_ddl(&cur, form, k)),
             }
         })
         .collect()
+}
+
+/// The statement after the top-level `AS` of `PREPARE name [(types)] AS …`.
+fn prepared_statement<'a>(cur: &cursor::Cursor<'a>) -> Option<cursor::Cursor<'a>> {
+    if !cur.is(0, "prepare") || cur.is(1, "transaction") {
+        return None;
+    }
+    let as_at = cur.find_top(1, cur.len(), "as")?;
+    Some(cursor::Cursor::new(cur.sql, &cur.toks[as_at + 1..]))
 }
 
 fn async_ddl(cur: &cursor::Cursor, form: AsyncForm, k: usize) -> AsyncDdl {

@@ -193,6 +193,21 @@ fn flags_the_emulator_needs() {
 }
 
 #[test]
+fn prepare_as_is_judged_by_the_statement_it_prepares() {
+    refused(
+        "PREPARE p (int) AS SELECT * FROM t WHERE id = $1 FOR SHARE",
+        "0A000",
+        "locking clauses other than FOR UPDATE/FOR KEY SHARE are not supported",
+    );
+    refused("prepare p as truncate t", "0A000", &refusal("TRUNCATE t").unwrap().1);
+    let s = &analyze("PREPARE p AS SELECT * FROM t FOR NO KEY UPDATE")[0];
+    assert_eq!(s.lock, Some(Lock::NoKeyUpdate));
+    // The PREPARE itself runs nothing: its kind stays its own.
+    assert_ne!(s.kind, Kind::Query);
+    accepted("PREPARE p (int) AS SELECT * FROM t WHERE id = $1 FOR UPDATE");
+}
+
+#[test]
 fn unparseable_text_is_forwarded_not_refused() {
     for sql in
         ["TRUNCATE 'unterminated", "SELECT $$ FOR SHARE", "/* CREATE INDEX i ON t (a)", "\u{0}\u{1}garbage ;;; ((("]

@@ -66,8 +66,14 @@ async fn iam_upstream_serves_queries_and_adapts_for_share_without_logging_secret
     c.batch_execute("BEGIN; SELECT * FROM shards FOR NO KEY UPDATE; COMMIT")
         .await
         .expect("FOR NO KEY UPDATE via gateway");
+    // SQL-level PREPARE: refused directly, adapted through the gateway.
+    let err = direct.batch_execute("PREPARE p AS SELECT * FROM shards FOR SHARE").await.expect_err("refused");
+    assert_eq!(code_of(&err).0, "0A000");
+    c.batch_execute("PREPARE p AS SELECT * FROM shards FOR SHARE; EXECUTE p; DEALLOCATE p")
+        .await
+        .expect("PREPARE … FOR SHARE via gateway");
     let (_, text) = http_get(&gw, "/metrics").await;
-    assert!(text.contains("dsql_gateway_rewrites_total{rule=\"for_share\"} 1\n"), "{text}");
+    assert!(text.contains("dsql_gateway_rewrites_total{rule=\"for_share\"} 2\n"), "{text}");
     assert!(text.contains("dsql_gateway_rewrites_total{rule=\"for_no_key_update\"} 1\n"));
     assert!(text.contains("dsql_gateway_upstream_opens_total "));
     drop(c);
