@@ -76,11 +76,14 @@ pub fn start(layout: &Layout, config: &EmulatorConfig, password: &str) -> Result
     }
     let max_rows = config.max_rows_per_transaction.to_string();
     let max_bytes = config.max_transaction_bytes.to_string();
+    // On top of the client sessions: the emulator's control connection and
+    // PostgreSQL's 3 slots reserved for superusers (superuser_reserved_connections).
+    let max_connections = (config.max_connections + 4).to_string();
     let mut settings: Vec<(&str, &str)> = vec![
         ("default_transaction_isolation", "repeatable read"),
         ("lock_timeout", LOCK_TIMEOUT),
         ("timezone", "UTC"),
-        ("max_connections", "400"),
+        ("max_connections", &max_connections),
         ("dsql.max_rows_per_transaction", &max_rows),
         ("dsql.max_transaction_bytes", &max_bytes),
     ];

@@ -178,3 +178,22 @@ async fn commit_of_an_over_age_transaction_fails_and_then_ends_it() {
     assert_eq!(kept, 0);
     emu.emulator.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_connections_caps_client_sessions() {
+    let mut config = common::test_config();
+    config.max_connections = 3;
+    let emu = common::start_with(config).await;
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        open.push(emu.admin().await);
+    }
+    let err = emu.connect("admin", &emu.token("admin")).await.err().expect("a fourth session is refused");
+    assert_eq!(db_error(&err).0, "53300");
+    // A slot comes free when a session ends.
+    drop(open.pop());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let again = emu.connect("admin", &emu.token("admin")).await;
+    assert!(again.is_ok(), "{:?}", again.err());
+    emu.emulator.shutdown().await;
+}

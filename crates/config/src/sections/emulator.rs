@@ -27,6 +27,9 @@ pub struct EmulatorConfig {
     pub max_connection_lifetime_secs: u64,
     pub connection_rate_per_sec: u32,
     pub connection_burst: u32,
+    /// Client sessions at once (each holds one backend of the private
+    /// PostgreSQL, whose max_connections this sets; DSQL allows 10,000).
+    pub max_connections: u32,
     /// Threads the emulator relays client sessions on. Unset: a quarter of
     /// the CPUs, at least one — it shares the machine with its PostgreSQL
     /// and the clients, and one relay thread costs less CPU per transaction
@@ -48,6 +51,7 @@ impl Default for EmulatorConfig {
             max_connection_lifetime_secs: 3600,
             connection_rate_per_sec: 100,
             connection_burst: 1000,
+            max_connections: 400,
             worker_threads: None,
         }
     }
@@ -61,6 +65,9 @@ impl EmulatorConfig {
         if self.access_key_id.is_empty() || self.secret_access_key.is_empty() {
             problems.push("emulator.access_key_id", "both access_key_id and secret_access_key must be set");
         }
+        if self.max_connections > 10_000 {
+            problems.push("emulator.max_connections", "must be at most 10000 (DSQL's own limit)");
+        }
         if self.worker_threads == Some(0) {
             problems.push("emulator.worker_threads", "must be at least 1; leave it unset for a quarter of the CPUs");
         }
@@ -71,6 +78,7 @@ impl EmulatorConfig {
             ("emulator.max_connection_lifetime_secs", self.max_connection_lifetime_secs),
             ("emulator.connection_rate_per_sec", u64::from(self.connection_rate_per_sec)),
             ("emulator.connection_burst", u64::from(self.connection_burst)),
+            ("emulator.max_connections", u64::from(self.max_connections)),
         ] {
             if value == 0 {
                 problems.push(key, "must be greater than 0");
