@@ -188,7 +188,7 @@ async fn max_connections_caps_client_sessions() {
     for _ in 0..3 {
         open.push(emu.admin().await);
     }
-    let err = emu.connect("admin", &emu.token("admin")).await.err().expect("a fourth session is refused");
+    let err = emu.connect("admin", &emu.token("admin")).await.expect_err("a fourth session is refused");
     assert_eq!(db_error(&err).0, "53300");
     // A slot comes free when a session ends.
     drop(open.pop());
