@@ -144,8 +144,18 @@ async fn transaction_size_is_checked_at_commit() {
     assert_eq!(db_error(&err), ("54000".into(), "transaction size limit 1mb exceeded".into()));
     assert_eq!(rows_in_big(&client).await, 600, "nothing of the oversized transaction is kept");
 
+    // Index entries count: with an index on v each row also writes a ~1 kB
+    // entry, so 600 rows that fit alone no longer do, until it is dropped.
+    client.batch_execute("CREATE INDEX ASYNC big_v ON big (v)").await.unwrap();
+    client.batch_execute(&format!("BEGIN; {}", insert(601, 600))).await.unwrap();
+    let err = client.batch_execute("COMMIT").await.unwrap_err();
+    assert_eq!(db_error(&err).0, "54000", "index entries were not counted");
+    client.batch_execute("DROP INDEX big_v").await.unwrap();
+    client.batch_execute(&format!("BEGIN; {}; COMMIT", insert(601, 600))).await.expect("fits without the index");
+    assert_eq!(rows_in_big(&client).await, 1200);
+
     // Autocommit: the statement is its own COMMIT.
-    let err = client.batch_execute(&insert(601, 1200)).await.unwrap_err();
+    let err = client.batch_execute(&insert(1201, 1200)).await.unwrap_err();
     assert_eq!(db_error(&err).0, "54000");
     // DSQL's wording at the default cap; other caps in bytes.
     let row = client.query_one("SELECT sys.__size_cap_label(10485760), sys.__size_cap_label(1000)", &[]).await.unwrap();

@@ -21,7 +21,7 @@ pub struct EmulatorConfig {
     pub secret_access_key: String,
     /// DSQL limits, configurable so tests can shrink them.
     pub max_rows_per_transaction: u32,
-    /// Bytes a transaction may write (rows and index entries), checked at COMMIT.
+    /// Bytes a transaction may write (new rows and their secondary-index entries), checked at COMMIT.
     pub max_transaction_bytes: u64,
     pub max_transaction_age_secs: u64,
     pub max_connection_lifetime_secs: u64,
