@@ -61,6 +61,13 @@ pub fn init_logging(global: &GlobalArgs) {
         (false, 2) => "debug",
         _ => "trace",
     };
+    // Without -v, the credential chain's warning about each provider that had
+    // nothing repeats what our own "no AWS credentials found" error says.
+    let default = if global.verbose == 0 {
+        format!("{default},aws_config::meta::credentials::chain=error")
+    } else {
+        default.to_string()
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     // No colour codes in files (the background emulator logs to emulator.log).
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
