@@ -126,6 +126,10 @@ fn bad_expiry_is_refused() {
 fn missing_credentials_are_reported() {
     let (mut cmd, _home) = token_cmd("unused", "unused", None);
     cmd.env_remove("AWS_ACCESS_KEY_ID").env_remove("AWS_SECRET_ACCESS_KEY");
+    // Instance metadata that refuses (as on a host without a role): the SDK
+    // reports that provider's failure as a warning of its own.
+    let imds = forbidding_http_server();
+    cmd.env_remove("AWS_EC2_METADATA_DISABLED").env("AWS_EC2_METADATA_SERVICE_ENDPOINT", format!("http://{imds}"));
     cmd.args(["--endpoint", "test.dsql.us-east-1.on.aws"]);
     cmd.assert()
         .code(1)
@@ -183,4 +187,19 @@ fn region_for_other_hosts_falls_back_to_aws_region_but_never_overrides_the_endpo
     let (mut cmd, _home) = token_cmd("access_key", "secret_key", None);
     cmd.env("AWS_REGION", "eu-west-1").args(["--endpoint", "test.dsql.us-east-1.on.aws"]);
     cmd.assert().success().stdout(predicate::str::contains("%2Fus-east-1%2Fdsql%2Faws4_request"));
+}
+
+/// An HTTP server on 127.0.0.1 that answers every request with 403.
+fn forbidding_http_server() -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    addr
 }
