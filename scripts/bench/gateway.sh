@@ -12,6 +12,7 @@
 #   scripts/bench/gateway.sh                          # debug binary
 #   BIN=target/release/dsql-deploy DURATION=30 scripts/bench/gateway.sh
 #   SCALE=10 IDLE=1000 scripts/bench/gateway.sh
+#   GATEWAY_WORKERS=1 ...                             # [gateway] worker_threads
 #
 # Everything runs on 127.0.0.1 free ports in a temp dir and is stopped by PID.
 set -euo pipefail
@@ -83,6 +84,7 @@ PIDS+=($!)
 # --- the gateway (password upstream, SCRAM clients like PgBouncer) --------
 cat >"$WORK/gateway.toml" <<TOML
 [gateway]
+${GATEWAY_WORKERS:+worker_threads = $GATEWAY_WORKERS}
 reservoir_target = 64
 max_connections_per_identity = 1100
 [[gateway.users]]
@@ -130,7 +132,7 @@ run() { # port, proxy pid ("" for direct), extra args... -> "TPS CPU-µs-per-tra
   echo "$out $(( (c1 - c0) * TICK_US / (${n:-0} > 0 ? n : 1) ))"
 }
 BOUNCER_PID="$(cat "$WORK/run/pgbouncer.pid")"
-echo "binary:   $BIN"
+echo "binary:   $BIN (gateway worker threads: ${GATEWAY_WORKERS:-one per CPU})"
 echo "server:   PostgreSQL $(psql -XAtq -h 127.0.0.1 -p "$PG_PORT" -U postgres postgres -c 'SHOW server_version') scale $SCALE; PgBouncer $("$PGBOUNCER" --version | head -1 | awk '{print $2}') session mode; ${DURATION}s per run"
 echo "          (CPU/txn: the proxy process's CPU time per transaction)"
 printf '%-12s %8s %11s | %10s %8s | %10s %8s | %7s\n' workload clients "direct TPS" pgbouncer "CPU/txn" gateway "CPU/txn" "gw/pgb"

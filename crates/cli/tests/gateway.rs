@@ -99,7 +99,7 @@ fn serves_psql_over_a_password_upstream_with_a_scram_client() {
     let config = dir.path().join("dsql-deploy.toml");
     std::fs::write(
         &config,
-        "[gateway]\nreservoir_target = 2\n[[gateway.users]]\nname = \"postgres\"\npassword_env = \"GW_CLIENT_PW\"\n",
+        "[gateway]\nreservoir_target = 2\nworker_threads = 3\n[[gateway.users]]\nname = \"postgres\"\npassword_env = \"GW_CLIENT_PW\"\n",
     )
     .expect("config");
     let child = bin()
@@ -125,7 +125,9 @@ fn serves_psql_over_a_password_upstream_with_a_scram_client() {
     let mut child = Kill(child);
     let mut lines = BufReader::new(child.0.stdout.take().expect("stdout")).lines();
     let first = lines.next().expect("a line").expect("utf-8");
-    let addr = first.strip_prefix("gateway listening on ").expect(&first).to_string();
+    let addr = first.strip_prefix("gateway listening on ").expect(&first);
+    // The runtime has the configured worker count (read back from it).
+    let addr = addr.strip_suffix(" (3 worker thread(s))").expect(&first).to_string();
     let second = lines.next().expect("a line").expect("utf-8");
     let metrics =
         second.strip_prefix("metrics on http://").and_then(|s| s.strip_suffix("/metrics")).expect(&second).to_string();

@@ -73,7 +73,7 @@ fn region_shapes() {
 }
 
 #[test]
-fn emulator_worker_threads_are_optional_but_never_zero() {
+fn worker_threads_are_optional_but_never_zero() {
     let config = Config::from_toml_and_env("f", "", &env(&[("DSQL_DEPLOY_EMULATOR_WORKER_THREADS", "2")])).unwrap();
     assert_eq!(config.emulator.worker_threads, Some(2));
     assert_eq!(Config::from_toml_and_env("f", "", &[]).unwrap().emulator.worker_threads, None);
@@ -81,4 +81,7 @@ fn emulator_worker_threads_are_optional_but_never_zero() {
     let ConfigError::Invalid(problems) = &err else { panic!("{err}") };
     assert_eq!(problems[0].key, "emulator.worker_threads");
     assert!(problems[0].to_string().contains("at least 1"), "{err}");
+    let err = Config::from_toml_and_env("f", "[gateway]\nworker_threads = 0\n", &[]).unwrap_err();
+    let ConfigError::Invalid(problems) = &err else { panic!("{err}") };
+    assert_eq!(problems[0].key, "gateway.worker_threads");
 }

@@ -80,6 +80,12 @@ pub struct Args {
     pub print_verifier: bool,
 }
 
+/// Worker threads of the async runtime: `[gateway] worker_threads`, else
+/// `None` (one per CPU), also when the config cannot be read (`run` reports why).
+pub fn worker_threads(ctx: &Context) -> Option<usize> {
+    ctx.config().ok()?.gateway.worker_threads.map(|n| usize::from(n.max(1)))
+}
+
 pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     if args.print_verifier {
         let mut password = String::new();
@@ -94,7 +100,8 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let config = ctx.config()?;
     let settings = settings(&args, &config.gateway, &config.project.region).await?;
     let gw = Gateway::start(settings).await?;
-    println!("gateway listening on {}", gw.addr());
+    let workers = tokio::runtime::Handle::current().metrics().num_workers();
+    println!("gateway listening on {} ({workers} worker thread(s))", gw.addr());
     if let Some(m) = gw.metrics_addr() {
         println!("metrics on http://{m}/metrics");
     }

@@ -59,6 +59,7 @@ impl Command {
     pub fn worker_threads(&self, ctx: &Context) -> Option<usize> {
         match self {
             Command::Emulator(args) => emulator::worker_threads(args, ctx),
+            Command::Gateway(_) => gateway::worker_threads(ctx),
             _ => None,
         }
     }
