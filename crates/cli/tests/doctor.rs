@@ -13,7 +13,10 @@ use tls_pg::TlsPostgres;
 
 fn doctor() -> Command {
     let mut cmd = Command::cargo_bin("dsql-deploy").unwrap();
-    cmd.env_remove("DSQL_ENDPOINT").arg("doctor");
+    for var in ["DSQL_ENDPOINT", "DSQL_PORT", "DSQL_REGION", "DSQL_CA_FILE"] {
+        cmd.env_remove(var);
+    }
+    cmd.arg("doctor");
     cmd
 }
 
@@ -221,6 +224,12 @@ fn iam_token_step_shows_the_masked_key_and_login_reports_the_refusal() {
             ("latency", "SKIP"),
         ],
     );
+    // The same from the variables `dsql-deploy emulator env` exports.
+    let mut from_env = env.to_vec();
+    from_env.extend([("DSQL_ENDPOINT", "localhost"), ("DSQL_PORT", &port), ("DSQL_REGION", "us-east-1")]);
+    from_env.push(("DSQL_CA_FILE", &ca));
+    let (_, via_env) = doctor_json(&["--user", "postgres", "--iam"], &from_env);
+    assert_eq!(statuses(&via_env), statuses(&report));
     let token = step(&report, "token")["detail"].as_str().unwrap().to_string();
     assert!(token.contains("AKIA…MPLE"), "{token}");
     assert!(!token.contains("AKIAIOSFODNN7EXAMPLE"), "{token}");

@@ -45,7 +45,7 @@ pub struct ConnArgs {
     pub endpoint: Option<String>,
 
     /// Port.
-    #[arg(long, default_value_t = 5432)]
+    #[arg(long, default_value_t = 5432, env = "DSQL_PORT")]
     pub port: u16,
 
     /// Role to log in as.
@@ -56,8 +56,8 @@ pub struct ConnArgs {
     #[arg(long, default_value = "postgres")]
     pub database: String,
 
-    /// AWS region for IAM tokens [default: taken from the endpoint name].
-    #[arg(long, value_name = "REGION")]
+    /// AWS region for IAM tokens [default: taken from the endpoint name, else $AWS_REGION].
+    #[arg(long, value_name = "REGION", env = "DSQL_REGION")]
     pub region: Option<String>,
 
     /// TLS mode like libpq: disable, require, verify-ca, verify-full.
@@ -65,7 +65,7 @@ pub struct ConnArgs {
     pub sslmode: SslMode,
 
     /// PEM file with the CA(s) to trust [default: public roots, incl. Amazon's].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "DSQL_CA_FILE")]
     pub ca_file: Option<PathBuf>,
 
     /// Authenticate with an IAM auth token (automatic for DSQL endpoints).
