@@ -93,6 +93,14 @@ fn start_status_env_psql_with_token_and_stop() {
     let out = psql.env("PGPASSWORD", &token).args(["-XAtc", "SELECT current_user"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "admin");
+    // The emulator's own bookkeeping (triggers on every new table) says nothing to the client.
+    let mut create = Command::new("psql");
+    for name in ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSSLMODE", "PGSSLROOTCERT"] {
+        create.env(name, env_value(&env, name));
+    }
+    let out =
+        create.env("PGPASSWORD", &token).args(["-Xc", "CREATE TABLE quiet (id int PRIMARY KEY)"]).output().unwrap();
+    assert!(out.status.success() && !text(&out).contains("NOTICE"), "{}", text(&out));
     let out = psql.env("PGPASSWORD", "not-a-token").args(["-XAtc", "SELECT 1"]).output().unwrap();
     assert!(text(&out).contains("unable to accept connection, access denied"), "{}", text(&out));
     // The client only hears "access denied"; the emulator's log says why.

@@ -212,8 +212,13 @@ BEGIN
     CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
     WHERE i.indrelid = p_table AND NOT i.indisprimary;
-    EXECUTE format('DROP TRIGGER IF EXISTS dsql_rows_ins ON %s', p_table);
-    EXECUTE format('DROP TRIGGER IF EXISTS dsql_rows_upd ON %s', p_table);
+    -- Not DROP … IF EXISTS: its NOTICE for a new table would reach the client.
+    IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = p_table AND tgname = 'dsql_rows_ins') THEN
+        EXECUTE format('DROP TRIGGER dsql_rows_ins ON %s', p_table);
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = p_table AND tgname = 'dsql_rows_upd') THEN
+        EXECUTE format('DROP TRIGGER dsql_rows_upd ON %s', p_table);
+    END IF;
     EXECUTE format('CREATE TRIGGER dsql_rows_ins AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows '
                    'FOR EACH STATEMENT EXECUTE FUNCTION sys.__count_rows(%s)', p_table, coalesce(args, ''));
     EXECUTE format('CREATE TRIGGER dsql_rows_upd AFTER UPDATE ON %s REFERENCING NEW TABLE AS new_rows '
