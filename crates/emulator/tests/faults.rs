@@ -61,6 +61,27 @@ async fn malformed_input_is_refused_without_harm() {
     let said = String::from_utf8_lossy(&read_to_close(&mut stream).await).to_string();
     assert!(said.contains("FATAL") || said.is_empty(), "{said}");
 
+    // Before login, a password message claiming 1 GB: refused at once,
+    // nothing buffered (PostgreSQL's 64 kB cap for authentication).
+    let stream = tls_stream(&emu.emulator.info().ca_file, &emu.config.hostname, port).await.unwrap();
+    let mut client = RawClient::over(stream);
+    let mut out = BytesMut::new();
+    StartupPacket::Startup(Startup::new("admin", "postgres")).encode(&mut out);
+    client.send_bytes(&out).await.unwrap();
+    assert!(matches!(client.recv().await, Ok(Backend::Authentication(_))));
+    let mut big = BytesMut::new();
+    big.put_u8(b'p');
+    big.put_i32(1_000_000_000);
+    big.put_slice(&[b'x'; 1024]);
+    client.send_bytes(&big).await.unwrap();
+    match tokio::time::timeout(LIMIT, client.recv()).await.expect("answered at once") {
+        Ok(Backend::ErrorResponse(f)) => {
+            assert_eq!(f.sqlstate(), "08P01");
+            assert!(f.get(b'M').unwrap_or_default().contains("65536"), "{f:?}");
+        }
+        other => panic!("expected a FATAL, got {other:?}"),
+    }
+
     // After login, a message claiming 2 GiB.
     let stream = tls_stream(&emu.emulator.info().ca_file, &emu.config.hostname, port).await.unwrap();
     let mut client = RawClient::login(stream, "admin", &emu.token("admin")).await.unwrap();

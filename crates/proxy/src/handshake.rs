@@ -17,6 +17,10 @@ use crate::metrics::{Metrics, inc};
 use crate::msgio::{read_message, send_backend};
 use crate::stream::{ClientStream, MaybeTls};
 
+/// Largest password / SASL message accepted during authentication
+/// (PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH is 65,535; an IAM token is ~1.5 kB).
+const MAX_AUTH_MESSAGE_LEN: usize = 65_536;
+
 /// A client that passed the handshake.
 pub(crate) struct Authenticated {
     pub stream: ClientStream,
@@ -152,7 +156,11 @@ pub(crate) async fn handshake<A: Authenticator>(
                 if send_backend(&mut stream, &[Backend::Authentication(request)]).await.is_err() {
                     return Outcome::Closed;
                 }
-                let msg = match read_message(&mut stream, &mut buf, config.max_message_len).await {
+                // Before login a client gets no more room than PostgreSQL
+                // gives an authentication message: an unauthenticated peer
+                // must not make us buffer up to max_message_len.
+                let limit = config.max_message_len.min(MAX_AUTH_MESSAGE_LEN);
+                let msg = match read_message(&mut stream, &mut buf, limit).await {
                     Ok(m) => m,
                     Err(IoError::Protocol(e)) => {
                         inc(&metrics.client_protocol_errors_total);

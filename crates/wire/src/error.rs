@@ -9,7 +9,7 @@ use thiserror::Error;
 pub enum WireError {
     #[error("message length {len} is invalid: a length counts itself, so it must be at least 4")]
     LengthTooSmall { len: i64 },
-    #[error("message length {len} exceeds the limit of {max} bytes (raise max_message_len if this is intended)")]
+    #[error("message length {len} exceeds the limit of {max} bytes")]
     LengthTooLarge { len: i64, max: usize },
     #[error("unsupported frontend protocol {major}.{minor}: only protocol 3.x is supported")]
     UnsupportedProtocol { major: u16, minor: u16 },
