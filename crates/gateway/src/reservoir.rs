@@ -325,11 +325,28 @@ impl<C: Connector> Inner<C> {
                             inc(&self.metrics.throttled_53400_total);
                         }
                     }
-                    self.metrics.upstream_ok.store(false, Relaxed);
+                    if self.says_upstream_unwell(identity, &e) {
+                        self.metrics.upstream_ok.store(false, Relaxed);
+                    }
                     tracing::warn!(user = %identity.user, database = %identity.database, error = %e, "upstream open failed");
                     return Err(e);
                 }
             }
+        }
+    }
+
+    /// Whether a failed open means the upstream cannot serve (then /readyz
+    /// turns 503 until an open works again). A client asking for a database
+    /// or role that does not exist says nothing about the upstream, nor does
+    /// a cluster at its connection cap (53300) while our sessions work.
+    fn says_upstream_unwell(&self, identity: &Identity, e: &UpstreamError) -> bool {
+        match e {
+            UpstreamError::Rejected(f) => {
+                let state = f.sqlstate();
+                let clients_choice = state.starts_with("3D") || state.starts_with("28");
+                state != "53300" && !(clients_choice && !self.warm.contains(identity))
+            }
+            _ => true,
         }
     }
 

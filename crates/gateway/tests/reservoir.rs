@@ -318,3 +318,16 @@ async fn an_identity_unused_for_the_idle_timeout_is_forgotten_and_a_warm_one_is_
     assert_eq!(m.reservoir_target.load(Relaxed), 2);
     assert_eq!(m.reservoir_idle.load(Relaxed), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clients_missing_database_leaves_the_gateway_ready() {
+    let pg = TestPostgres::start();
+    let gw = start(base_settings("127.0.0.1", pg.port)).await;
+    let m = gw.metrics().clone();
+    let c = client_to(&gw, "postgres").await.expect("session");
+    c.simple_query("SELECT 1").await.expect("query");
+    assert!(m.upstream_ok.load(Relaxed), "ready once an open worked");
+    client_to(&gw, "no_such_database").await.expect_err("the database does not exist");
+    // One client's typo says nothing about the upstream: /readyz stays 200.
+    assert!(m.upstream_ok.load(Relaxed), "a client's missing database made the gateway unready");
+}
