@@ -8,6 +8,20 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// The proxy's metrics the gateway leaves out: its pool's (the gateway
+/// keeps connections in its own reservoir, counted by the `upstream_*` and
+/// `reservoir_*` metrics below) and `upstream_errors_total`, which the
+/// gateway exports itself, by SQLSTATE.
+const PROXY_METRICS_NOT_OURS: &[&str] = &[
+    "upstream_connects_total",
+    "upstream_connect_errors_total",
+    "upstream_idle",
+    "pool_reuses_total",
+    "pool_resets_total",
+    "pool_discards_total",
+    "upstream_errors_total",
+];
+
 /// Metric name prefix of everything the gateway exports.
 pub const PREFIX: &str = "dsql_gateway";
 
@@ -97,7 +111,7 @@ impl GatewayMetrics {
 
     /// Prometheus text exposition of the gateway and its proxy engine.
     pub fn render(&self) -> String {
-        let mut out = self.proxy.render(PREFIX);
+        let mut out = self.proxy.render_except(PREFIX, PROXY_METRICS_NOT_OURS);
         let p = PREFIX;
         let gauges: [(&str, &AtomicI64, &str); 5] = [
             ("upstream_connections", &self.upstream_open, "Upstream connections open now (idle + in use)."),
@@ -208,6 +222,20 @@ pub(crate) fn inc(c: &AtomicU64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_metric_name_is_declared_once() {
+        let m = GatewayMetrics::default();
+        m.upstream_error("53300");
+        let text = m.render();
+        let mut seen = std::collections::HashSet::new();
+        for line in text.lines().filter(|l| l.starts_with("# TYPE ")) {
+            let name = line.split_whitespace().nth(2).unwrap_or_default();
+            assert!(seen.insert(name.to_string()), "{name} declared twice:\n{text}");
+        }
+        // Nothing the gateway never updates (the proxy's pool is not used here).
+        assert!(!text.contains("pool_reuses_total"), "{text}");
+    }
 
     #[test]
     fn renders_histogram_and_labelled_counters() {

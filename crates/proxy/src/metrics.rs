@@ -16,14 +16,24 @@ macro_rules! metrics {
         impl Metrics {
             /// Prometheus text exposition; each name gets `prefix` + `_`.
             pub fn render(&self, prefix: &str) -> String {
+                self.render_except(prefix, &[])
+            }
+
+            /// The same without the metrics named in `skip`: those a server
+            /// does not use (the gateway has its own reservoir, not the
+            /// proxy's pool) or exports under the same name itself — a
+            /// name may appear only once in the exposition.
+            pub fn render_except(&self, prefix: &str, skip: &[&str]) -> String {
                 let mut out = String::new();
                 $(
                     let help = concat!($($doc),*).trim();
                     let name = stringify!($name);
                     let kind = metrics!(@kind $kind);
-                    let _ = writeln!(out, "# HELP {prefix}_{name} {help}");
-                    let _ = writeln!(out, "# TYPE {prefix}_{name} {kind}");
-                    let _ = writeln!(out, "{prefix}_{name} {}", self.$name.load(Ordering::Relaxed));
+                    if !skip.contains(&name) {
+                        let _ = writeln!(out, "# HELP {prefix}_{name} {help}");
+                        let _ = writeln!(out, "# TYPE {prefix}_{name} {kind}");
+                        let _ = writeln!(out, "{prefix}_{name} {}", self.$name.load(Ordering::Relaxed));
+                    }
                 )*
                 out
             }
