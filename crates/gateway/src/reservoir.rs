@@ -344,7 +344,7 @@ impl<C: Connector> Inner<C> {
             UpstreamError::Rejected(f) => {
                 let state = f.sqlstate();
                 let clients_choice = state.starts_with("3D") || state.starts_with("28");
-                state != "53300" && !(clients_choice && !self.warm.contains(identity))
+                state != "53300" && (!clients_choice || self.warm.contains(identity))
             }
             _ => true,
         }
