@@ -85,3 +85,12 @@ fn worker_threads_are_optional_but_never_zero() {
     let ConfigError::Invalid(problems) = &err else { panic!("{err}") };
     assert_eq!(problems[0].key, "gateway.worker_threads");
 }
+
+#[test]
+fn a_gateway_user_listed_twice_is_a_problem() {
+    let text = "[[gateway.users]]\nname = \"u\"\npassword_env = \"A\"\n[[gateway.users]]\nname = \"u\"\npassword_env = \"B\"\n";
+    let err = Config::from_toml_and_env("f", text, &[]).unwrap_err();
+    let ConfigError::Invalid(problems) = &err else { panic!("{err}") };
+    assert_eq!(problems[0].key, "gateway.users[1].name");
+    assert!(problems[0].to_string().contains("already gateway.users[0]"), "{err}");
+}

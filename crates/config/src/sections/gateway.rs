@@ -161,6 +161,12 @@ impl GatewayConfig {
             let sources = [user.verifier.is_some(), user.password_env.is_some(), user.password_file.is_some()];
             if user.name.is_empty() {
                 problems.push(format!("gateway.users[{i}].name"), "must not be empty");
+            } else if let Some(first) = self.users[..i].iter().position(|u| u.name == user.name) {
+                // Only one entry would be used; which one would be a guess.
+                problems.push(
+                    format!("gateway.users[{i}].name"),
+                    format!("{:?} is already gateway.users[{first}]; give each user one entry", user.name),
+                );
             }
             if sources.iter().filter(|s| **s).count() != 1 {
                 problems
