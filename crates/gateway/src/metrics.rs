@@ -82,6 +82,7 @@ pub struct GatewayMetrics {
     pub upstream_opens_total: AtomicU64,
     pub upstream_open_errors_total: AtomicU64,
     pub upstream_retired_total: AtomicU64,
+    pub upstream_trimmed_total: AtomicU64,
     pub upstream_rollbacks_total: AtomicU64,
     pub token_mints_total: AtomicU64,
     pub token_mint_errors_total: AtomicU64,
@@ -127,7 +128,7 @@ impl GatewayMetrics {
         for (name, v, help) in gauges {
             let _ = writeln!(out, "# HELP {p}_{name} {help}\n# TYPE {p}_{name} gauge\n{p}_{name} {}", v.load(Relaxed));
         }
-        let counters: [(&str, &AtomicU64, &str); 14] = [
+        let counters: [(&str, &AtomicU64, &str); 15] = [
             (
                 "checkout_timeouts_total",
                 &self.checkout_timeouts_total,
@@ -139,6 +140,11 @@ impl GatewayMetrics {
                 "upstream_retired_total",
                 &self.upstream_retired_total,
                 "Upstream connections closed at the end of their lifetime.",
+            ),
+            (
+                "upstream_trimmed_total",
+                &self.upstream_trimmed_total,
+                "Idle upstream connections closed because more than the target stayed idle (after a burst).",
             ),
             (
                 "upstream_rollbacks_total",

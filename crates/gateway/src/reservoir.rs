@@ -19,6 +19,9 @@
 //!   unused for `idle_identity_timeout` is dropped with its idle
 //!   connections closed. The next client that asks starts afresh.
 //!   Identities in `warm` are kept and retried (with a growing pause).
+//! - After a burst, idle connections above the target are closed once the
+//!   surplus has lasted `surplus_idle_timeout`, so a spike does not keep
+//!   hundreds of the cluster's connections open until their lifetime ends.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::Ordering::Relaxed;
@@ -58,6 +61,8 @@ pub struct ReservoirConfig {
     /// long, and nothing in use, opening or waiting, is forgotten and its
     /// idle connections are closed.
     pub idle_identity_timeout: Duration,
+    /// Idle connections above `target_per_identity` for this long are closed.
+    pub surplus_idle_timeout: Duration,
 }
 
 impl Default for ReservoirConfig {
@@ -73,6 +78,7 @@ impl Default for ReservoirConfig {
             reset_timeout: Duration::from_secs(5),
             maintain_every: Duration::from_millis(250),
             idle_identity_timeout: Duration::from_secs(600),
+            surplus_idle_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -92,6 +98,8 @@ struct Slot {
     opened_ok: bool,
     /// The last checkout or session end (the identity's last use).
     last_used: Instant,
+    /// Since when more connections than the target have been idle.
+    surplus_since: Option<Instant>,
 }
 
 impl Default for Slot {
@@ -105,6 +113,7 @@ impl Default for Slot {
             failures: 0,
             opened_ok: false,
             last_used: Instant::now(),
+            surplus_since: None,
         }
     }
 }
@@ -390,6 +399,7 @@ impl<C: Connector> Inner<C> {
     fn maintain(&self) {
         let now = Instant::now();
         let mut to_retire = Vec::new();
+        let mut to_trim = Vec::new();
         let mut to_open = Vec::new();
         {
             let mut slots = self.lock();
@@ -399,6 +409,18 @@ impl<C: Connector> Inner<C> {
                     if self.usable(&conn, now) { keep.push(conn) } else { to_retire.push(conn) }
                 }
                 slot.idle = keep;
+                // Checkouts take from the end, so the front has waited longest.
+                let target = self.config.target_per_identity;
+                if slot.idle.len() <= target {
+                    slot.surplus_since = None;
+                } else {
+                    let since = *slot.surplus_since.get_or_insert(now);
+                    if now.saturating_duration_since(since) >= self.config.surplus_idle_timeout {
+                        let surplus = slot.idle.len() - target;
+                        to_trim.extend(slot.idle.drain(..surplus));
+                        slot.surplus_since = None;
+                    }
+                }
             }
             to_retire.extend(self.forget(&mut slots, now));
             for (identity, slot) in slots.iter_mut() {
@@ -425,6 +447,10 @@ impl<C: Connector> Inner<C> {
         }
         for conn in to_retire {
             self.retire(conn);
+        }
+        for conn in to_trim {
+            inc(&self.metrics.upstream_trimmed_total);
+            self.discard(conn);
         }
         for identity in to_open {
             let Some(me) = self.me.upgrade() else { return };

@@ -331,3 +331,35 @@ async fn a_clients_missing_database_leaves_the_gateway_ready() {
     // One client's typo says nothing about the upstream: /readyz stays 200.
     assert!(m.upstream_ok.load(Relaxed), "a client's missing database made the gateway unready");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_above_the_target_are_closed_after_a_burst() {
+    let pg = TestPostgres::start();
+    let mut s = base_settings("127.0.0.1", pg.port);
+    s.reservoir.target_per_identity = 2;
+    s.reservoir.maintain_every = Duration::from_millis(20);
+    s.reservoir.surplus_idle_timeout = Duration::from_millis(300);
+    let gw = start(s).await;
+    let m = gw.metrics().clone();
+    // A burst of 8 sessions at once needs 8 upstream connections.
+    let mut burst = Vec::new();
+    for _ in 0..8 {
+        let c = client_to(&gw, "postgres").await.expect("session");
+        c.simple_query("SELECT 1").await.expect("query");
+        burst.push(c);
+    }
+    assert!(m.upstream_open.load(Relaxed) >= 8);
+    drop(burst);
+    // Back to the target once the surplus has idled for 300 ms.
+    let res = gw.reservoir().clone();
+    assert!(
+        wait_for(|| res.idle_count() == 2 && m.upstream_open.load(Relaxed) == 2, Duration::from_secs(5)).await,
+        "idle {} open {}",
+        res.idle_count(),
+        m.upstream_open.load(Relaxed)
+    );
+    assert!(m.upstream_trimmed_total.load(Relaxed) >= 6);
+    // And the next session is still served at once from what is kept.
+    let c = client_to(&gw, "postgres").await.expect("session after the trim");
+    c.simple_query("SELECT 1").await.expect("query");
+}

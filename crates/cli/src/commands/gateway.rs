@@ -225,6 +225,7 @@ async fn settings(args: &Args, cfg: &GatewayConfig, project_region: &str) -> any
         max_per_identity: cfg.max_connections_per_identity as usize,
         checkout_timeout: Duration::from_millis(cfg.checkout_timeout_ms),
         idle_identity_timeout: Duration::from_secs(cfg.idle_identity_timeout_secs),
+        surplus_idle_timeout: Duration::from_secs(cfg.surplus_idle_timeout_secs),
         warm,
         ..ReservoirConfig::default()
     };

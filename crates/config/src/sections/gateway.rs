@@ -41,6 +41,8 @@ pub struct GatewayConfig {
     /// A (user, database) not warmed at start and unused this long is
     /// forgotten: its idle upstream connections are closed.
     pub idle_identity_timeout_secs: u64,
+    /// Idle upstream connections above reservoir_target for this long are closed.
+    pub surplus_idle_timeout_secs: u64,
     /// Upstream connection lifetime: base ± jitter, never handed out within guard of the end.
     pub lifetime_secs: u64,
     pub lifetime_jitter_secs: u64,
@@ -91,6 +93,7 @@ impl Default for GatewayConfig {
             max_connections_per_identity: 1000,
             checkout_timeout_ms: 10_000,
             idle_identity_timeout_secs: 600,
+            surplus_idle_timeout_secs: 60,
             lifetime_secs: 3000,
             lifetime_jitter_secs: 300,
             guard_secs: 60,
@@ -139,6 +142,7 @@ impl GatewayConfig {
             ("gateway.max_connections_per_identity", u64::from(self.max_connections_per_identity)),
             ("gateway.checkout_timeout_ms", self.checkout_timeout_ms),
             ("gateway.idle_identity_timeout_secs", self.idle_identity_timeout_secs),
+            ("gateway.surplus_idle_timeout_secs", self.surplus_idle_timeout_secs),
             ("gateway.lifetime_secs", self.lifetime_secs),
             ("gateway.connection_rate_per_sec", u64::from(self.connection_rate_per_sec)),
             ("gateway.connection_burst", u64::from(self.connection_burst)),
