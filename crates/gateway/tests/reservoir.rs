@@ -363,3 +363,48 @@ async fn idle_connections_above_the_target_are_closed_after_a_burst() {
     let c = client_to(&gw, "postgres").await.expect("session after the trim");
     c.simple_query("SELECT 1").await.expect("query");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_vanishing_mid_query_has_its_statement_cancelled() {
+    use bytes::BytesMut;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let pg = TestPostgres::start();
+    let gw = start(base_settings("127.0.0.1", pg.port)).await;
+    // A raw client (trust auth): log in, start a long statement, vanish.
+    let mut tcp = tokio::net::TcpStream::connect(gw.addr()).await.expect("connect");
+    let mut out = BytesMut::new();
+    wire::StartupPacket::Startup(wire::Startup::new("postgres", "postgres")).encode(&mut out);
+    tcp.write_all(&out).await.unwrap();
+    let mut seen = Vec::new();
+    while !seen.windows(6).any(|w| w == [b'Z', 0, 0, 0, 5, b'I']) {
+        let mut buf = [0u8; 4096];
+        let n = tcp.read(&mut buf).await.expect("read");
+        assert!(n > 0, "closed before ReadyForQuery");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let mut out = BytesMut::new();
+    wire::Frontend::Query("SELECT pg_sleep(30)".into()).encode(&mut out);
+    tcp.write_all(&out).await.unwrap();
+    let admin = direct(pg.port).await;
+    let sleeping = || async {
+        let row = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'",
+                &[],
+            )
+            .await
+            .expect("pg_stat_activity");
+        row.get::<_, i64>(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while sleeping().await == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(sleeping().await, 1, "the statement started upstream");
+    drop(tcp);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while sleeping().await > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(sleeping().await, 0, "the vanished client's statement still runs upstream");
+}

@@ -202,6 +202,19 @@ impl<A: Authenticator, U: UpstreamPool, P: Policy> Proxy<A, U, P> {
             conn.set_param(&name, &value);
         }
         let quiescent = relay.quiescent();
+        // A client that vanished while its statement runs: cancel the
+        // statement, else it runs on (PostgreSQL notices the closed socket
+        // only when it writes) holding its locks and a backend.
+        if matches!(end, End::ClientGone) && !quiescent {
+            if let Some(target) = conn.cancel {
+                inc(&s.metrics.cancel_requests_total);
+                tokio::spawn(async move {
+                    if let Err(e) = send_cancel(target).await {
+                        tracing::debug!(error = %e, "cancelling the vanished client's statement failed");
+                    }
+                });
+            }
+        }
         conn.read_buf = std::mem::take(&mut relay.up_in);
         let release = match &end {
             End::UpstreamLost { .. } => Release::Broken,
