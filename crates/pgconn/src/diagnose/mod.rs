@@ -225,7 +225,9 @@ async fn login(connect: &ConnectOptions) -> Outcome<tokio_postgres::Client> {
                     "sync this machine's clock (NTP); tokens are signed with local time"
                 }
                 ErrorClass::Auth { expired: false } if matches!(connect.auth, Auth::Iam { .. }) => {
-                    "allow dsql:DbConnect/DbConnectAdmin for this identity and map non-admin roles with AWS IAM GRANT"
+                    "a token is valid only for the host name, region and role it was signed for (check --endpoint, \
+                     --region, --user); on AWS allow dsql:DbConnect/DbConnectAdmin for this identity and map \
+                     non-admin roles with AWS IAM GRANT; the local emulator logs why in emulator.log"
                 }
                 ErrorClass::Auth { .. } => "check the user name and password",
                 ErrorClass::RateLimited => "the cluster is refusing new connections for now; retry in a few seconds",
