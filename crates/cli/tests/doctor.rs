@@ -235,6 +235,8 @@ fn iam_token_step_shows_the_masked_key_and_login_reports_the_refusal() {
     assert!(!token.contains("AKIAIOSFODNN7EXAMPLE"), "{token}");
     let login = step(&report, "login")["detail"].as_str().unwrap().to_string();
     assert!(login.contains("refused the IAM auth token"), "{login}");
+    let hint = step(&report, "login")["hint"].as_str().unwrap_or_default();
+    assert!(hint.contains("host name, region and role") && hint.contains("emulator.log"), "{hint}");
 }
 
 #[test]
