@@ -94,3 +94,11 @@ fn a_gateway_user_listed_twice_is_a_problem() {
     assert_eq!(problems[0].key, "gateway.users[1].name");
     assert!(problems[0].to_string().contains("already gateway.users[0]"), "{err}");
 }
+
+#[test]
+fn a_host_name_as_listen_address_is_explained() {
+    let err = Config::from_toml_and_env("f", "[gateway]\nlisten = \"localhost:16501\"\n", &[]).unwrap_err();
+    let ConfigError::Invalid(problems) = &err else { panic!("{err}") };
+    assert_eq!(problems[0].key, "gateway.listen");
+    assert!(problems[0].to_string().contains("host names are not resolved"), "{err}");
+}

@@ -116,7 +116,13 @@ impl GatewayConfig {
         {
             if let Some(v) = value {
                 if v.parse::<std::net::SocketAddr>().is_err() {
-                    problems.push(key, format!("{v:?} is not an address like \"127.0.0.1:5432\""));
+                    problems.push(
+                        key,
+                        format!(
+                            "{v:?} is not an IP address and port like \"127.0.0.1:5432\" (host names are not \
+                             resolved: give the address to bind, e.g. 127.0.0.1 for localhost)"
+                        ),
+                    );
                 }
             }
         }
