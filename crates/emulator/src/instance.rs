@@ -127,9 +127,6 @@ impl Instance {
         }
     }
 
-    /// Returns the running instance, starting it in the background when it
-    /// is not running (or restarting it when its PostgreSQL died).
-    /// `progress` is told what is happening while it waits.
     /// Keys (`emulator.<key>`, `region`) whose requested value differs from
     /// what the running instance was started with (its settings.json).
     fn changed_settings(&self, requested: &Settings) -> Vec<String> {
@@ -188,6 +185,9 @@ impl Instance {
             .map_err(|(_, errno)| Error::io(format!("cannot lock {}", path.display()))(errno.into()))
     }
 
+    /// Returns the running instance, starting it in the background when it
+    /// is not running (or restarting it when its PostgreSQL died).
+    /// `progress` is told what is happening while it waits.
     pub fn ensure_running(
         &self,
         settings: &Settings,
