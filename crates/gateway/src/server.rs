@@ -292,4 +292,17 @@ impl Gateway {
     pub fn reservoir(&self) -> &Reservoir<PgConnector> {
         self.proxy.pool()
     }
+
+    /// Graceful stop: accepts no new clients, ends each session with FATAL
+    /// 57P01 once it is between transactions, and waits up to `grace` for
+    /// them all to end. Returns how many were still open at the deadline.
+    pub async fn drain(&self, grace: Duration) -> i64 {
+        self.proxy.drain();
+        let active = || self.metrics.proxy.client_sessions_active.load(std::sync::atomic::Ordering::Relaxed);
+        let deadline = tokio::time::Instant::now() + grace;
+        while active() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        active()
+    }
 }

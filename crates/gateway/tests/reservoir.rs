@@ -408,3 +408,30 @@ async fn a_client_vanishing_mid_query_has_its_statement_cancelled() {
     }
     assert_eq!(sleeping().await, 0, "the vanished client's statement still runs upstream");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn draining_ends_idle_sessions_at_once_and_lets_a_transaction_finish() {
+    let pg = TestPostgres::start();
+    let gw = start(base_settings("127.0.0.1", pg.port)).await;
+    let idle = client_to(&gw, "postgres").await.expect("idle session");
+    let busy = client_to(&gw, "postgres").await.expect("session in a transaction");
+    busy.batch_execute("CREATE TABLE drained (id int); BEGIN; INSERT INTO drained VALUES (1)").await.expect("open tx");
+
+    let gw = std::sync::Arc::new(gw);
+    let draining = {
+        let gw = gw.clone();
+        tokio::spawn(async move { gw.drain(Duration::from_secs(10)).await })
+    };
+    // The idle session is told to go (57P01) and closes; no new client gets in.
+    assert!(wait_for(|| idle.is_closed(), Duration::from_secs(3)).await, "idle session still open");
+    assert!(client_to(&gw, "postgres").await.is_err(), "a new client was accepted while draining");
+    // The transaction finishes, and only then does its session end.
+    assert!(!busy.is_closed());
+    busy.batch_execute("COMMIT").await.expect("the open transaction may finish");
+    let left = tokio::time::timeout(Duration::from_secs(5), draining).await.expect("drain ends").expect("task");
+    assert_eq!(left, 0);
+    assert!(busy.is_closed());
+    let admin = direct(pg.port).await;
+    let kept: i64 = admin.query_one("SELECT count(*) FROM drained", &[]).await.expect("count").get(0);
+    assert_eq!(kept, 1, "the committed row is there");
+}

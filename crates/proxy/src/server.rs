@@ -13,6 +13,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use wire::{Authentication, Backend, ErrorFields, TxStatus};
 
 use crate::auth::Authenticator;
@@ -48,6 +49,8 @@ struct Shared<A, U, P> {
     cancels: Mutex<HashMap<(i32, i32), CancelTarget>>,
     next_pid: AtomicI32,
     keys: RandomState,
+    /// Set once by [`Proxy::drain`]; every session watches it.
+    drain: watch::Sender<bool>,
 }
 
 /// Decrements the active-session gauge however a session ends.
@@ -71,6 +74,7 @@ impl<A: Authenticator, U: UpstreamPool, P: Policy> Proxy<A, U, P> {
                 cancels: Mutex::new(HashMap::new()),
                 next_pid: AtomicI32::new(1),
                 keys: RandomState::new(),
+                drain: watch::Sender::new(false),
             }),
         }
     }
@@ -92,12 +96,23 @@ impl<A: Authenticator, U: UpstreamPool, P: Policy> Proxy<A, U, P> {
         self.serve_until(listener, std::future::pending()).await
     }
 
-    /// Accepts clients until `shutdown` completes (running sessions go on).
+    /// Starts draining: no new clients are accepted, and each session ends
+    /// with FATAL 57P01 as soon as it is between transactions (a session in
+    /// a transaction finishes it first). Callers wait for
+    /// `client_sessions_active` to reach 0, as long as they can afford.
+    pub fn drain(&self) {
+        self.shared.drain.send_replace(true);
+    }
+
+    /// Accepts clients until `shutdown` completes or the proxy drains
+    /// (running sessions go on).
     pub async fn serve_until(&self, listener: TcpListener, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         tokio::pin!(shutdown);
+        let mut drain = self.shared.drain.subscribe();
         loop {
             tokio::select! {
                 _ = &mut shutdown => return Ok(()),
+                _ = drain_started(&mut drain) => return Ok(()),
                 accepted = listener.accept() => match accepted {
                     Ok((tcp, peer)) => {
                         let me = self.clone();
@@ -189,6 +204,7 @@ impl<A: Authenticator, U: UpstreamPool, P: Policy> Proxy<A, U, P> {
         Backend::ReadyForQuery(TxStatus::Idle).encode(&mut hello);
 
         let mut relay = Relay::new(policy, state, &s.metrics, s.config.max_message_len, s.config.max_buffered);
+        relay.drain = Some(s.drain.subscribe());
         relay.to_client = hello;
         relay.client_in = leftover;
         let conn = upstream.conn_mut();
@@ -253,6 +269,15 @@ impl<A: Authenticator, U: UpstreamPool, P: Policy> Proxy<A, U, P> {
         let pid = self.shared.next_pid.fetch_add(1, Ordering::Relaxed) & 0x3fff_ffff;
         let key = self.shared.keys.hash_one((pid, std::time::Instant::now())) as i32;
         (pid, key)
+    }
+}
+
+/// Completes when the proxy starts draining (a `Ref` to the value must not
+/// live across an await: it is not `Send`).
+async fn drain_started(drain: &mut watch::Receiver<bool>) {
+    let started = drain.wait_for(|d| *d).await.is_ok();
+    if !started {
+        std::future::pending::<()>().await;
     }
 }
 

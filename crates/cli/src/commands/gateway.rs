@@ -106,6 +106,12 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         println!("metrics on http://{m}/metrics");
     }
     wait_for_shutdown().await;
+    let grace = Duration::from_secs(config.gateway.drain_timeout_secs);
+    tracing::info!(grace_s = grace.as_secs(), "draining: no new clients; sessions end between transactions");
+    let left = gw.drain(grace).await;
+    if left > 0 {
+        tracing::warn!(sessions = left, "drain timeout reached; closing the sessions still in a transaction");
+    }
     tracing::info!("shutting down");
     Ok(ExitCode::SUCCESS)
 }

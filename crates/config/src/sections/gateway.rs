@@ -43,6 +43,9 @@ pub struct GatewayConfig {
     pub idle_identity_timeout_secs: u64,
     /// Idle upstream connections above reservoir_target for this long are closed.
     pub surplus_idle_timeout_secs: u64,
+    /// On SIGTERM / Ctrl-C: how long sessions may finish their transaction
+    /// before the gateway exits (each gets FATAL 57P01 when it is between transactions).
+    pub drain_timeout_secs: u64,
     /// Upstream connection lifetime: base ± jitter, never handed out within guard of the end.
     pub lifetime_secs: u64,
     pub lifetime_jitter_secs: u64,
@@ -94,6 +97,7 @@ impl Default for GatewayConfig {
             checkout_timeout_ms: 10_000,
             idle_identity_timeout_secs: 600,
             surplus_idle_timeout_secs: 60,
+            drain_timeout_secs: 25,
             lifetime_secs: 3000,
             lifetime_jitter_secs: 300,
             guard_secs: 60,

@@ -19,6 +19,7 @@ use std::sync::atomic::Ordering;
 
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::watch;
 use wire::frame::peek_frame_len;
 use wire::{ErrorFields, Frontend, TxStatus, WireError};
 
@@ -79,6 +80,10 @@ pub(crate) struct Relay<'m, P> {
     tags: TagOverrides,
     /// ParameterStatus changes seen (applied to the pooled connection afterwards).
     pub param_updates: Vec<(String, String)>,
+    /// Becomes true when the server drains; the session then ends at the
+    /// next point between transactions.
+    pub drain: Option<watch::Receiver<bool>>,
+    draining: bool,
 }
 
 fn protocol_fatal(e: &WireError) -> ErrorFields {
@@ -116,6 +121,8 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
             retry: Retry::new(false),
             tags: TagOverrides::default(),
             param_updates: Vec::new(),
+            drain: None,
+            draining: false,
         }
     }
 
@@ -147,6 +154,12 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
         tokio::pin!(deadline_timer);
         let mut armed: Option<std::time::Instant> = None;
         loop {
+            if self.draining && self.quiescent() && self.state.status == TxStatus::Idle && self.client_in.is_empty() {
+                return End::Terminated(ErrorFields::fatal(
+                    "57P01",
+                    "terminating connection due to administrator command",
+                ));
+            }
             ensure_room(&mut self.client_in, self.max_len);
             ensure_room(&mut self.up_in, self.max_len);
             let read_client = self.to_up.len() < self.max_buffered;
@@ -200,6 +213,7 @@ impl<'m, P: SessionPolicy> Relay<'m, P> {
                         return end;
                     }
                 },
+                _ = drain_started(&mut self.drain), if !self.draining => self.draining = true,
                 _ = &mut deadline_timer, if armed.is_some() => {
                     inc(&self.metrics.deadline_terminations_total);
                     let error = self.deadline.take().map(|d| d.error).unwrap_or_default();
@@ -445,6 +459,16 @@ async fn write_some<W: AsyncWrite + Unpin>(
     buf.advance(n);
     *needs_flush = true;
     Ok(())
+}
+
+/// Completes when the server starts draining; never without a drain signal.
+async fn drain_started(drain: &mut Option<watch::Receiver<bool>>) {
+    if let Some(rx) = drain {
+        if rx.wait_for(|d| *d).await.is_ok() {
+            return;
+        }
+    }
+    std::future::pending().await
 }
 
 async fn sleep_until(at: Option<tokio::time::Instant>) {
