@@ -274,7 +274,7 @@ impl<A: Authenticator, U: UpstreamPool, P: Policy> Proxy<A, U, P> {
 
 /// Completes when the proxy starts draining (a `Ref` to the value must not
 /// live across an await: it is not `Send`).
-async fn drain_started(drain: &mut watch::Receiver<bool>) {
+pub(crate) async fn drain_started(drain: &mut watch::Receiver<bool>) {
     let started = drain.wait_for(|d| *d).await.is_ok();
     if !started {
         std::future::pending::<()>().await;

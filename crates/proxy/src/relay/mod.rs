@@ -463,12 +463,10 @@ async fn write_some<W: AsyncWrite + Unpin>(
 
 /// Completes when the server starts draining; never without a drain signal.
 async fn drain_started(drain: &mut Option<watch::Receiver<bool>>) {
-    if let Some(rx) = drain {
-        if rx.wait_for(|d| *d).await.is_ok() {
-            return;
-        }
+    match drain {
+        Some(rx) => crate::server::drain_started(rx).await,
+        None => std::future::pending().await,
     }
-    std::future::pending().await
 }
 
 async fn sleep_until(at: Option<tokio::time::Instant>) {
