@@ -128,6 +128,12 @@ $f$;
 -- fails the COMMIT. The row never commits, because its trigger fails.
 CREATE UNLOGGED TABLE IF NOT EXISTS sys.__oversized_transactions (bytes_written bigint NOT NULL);
 
+-- The transaction-size cap in bytes ([emulator] max_transaction_bytes).
+CREATE OR REPLACE FUNCTION sys.__size_cap() RETURNS bigint
+LANGUAGE sql STABLE AS $f$
+    SELECT coalesce(nullif(current_setting('dsql.max_transaction_bytes', true), ''), '10485760')::bigint
+$f$;
+
 -- The cap as DSQL words it (`10mb`); a cap that is not whole MiB in bytes.
 CREATE OR REPLACE FUNCTION sys.__size_cap_label(p_cap bigint) RETURNS text
 LANGUAGE sql IMMUTABLE AS $f$
@@ -137,8 +143,8 @@ $f$;
 CREATE OR REPLACE FUNCTION sys.__fail_oversized_commit() RETURNS trigger
 LANGUAGE plpgsql AS $f$
 BEGIN
-    RAISE EXCEPTION USING ERRCODE = '54000', MESSAGE = format('transaction size limit %s exceeded',
-        sys.__size_cap_label(coalesce(nullif(current_setting('dsql.max_transaction_bytes', true), ''), '10485760')::bigint));
+    RAISE EXCEPTION USING ERRCODE = '54000',
+        MESSAGE = format('transaction size limit %s exceeded', sys.__size_cap_label(sys.__size_cap()));
 END
 $f$;
 
@@ -169,7 +175,7 @@ DECLARE
     index_bytes bigint;
     total bigint;
     cap bigint := coalesce(nullif(current_setting('dsql.max_rows_per_transaction', true), ''), '3000')::bigint;
-    size_cap bigint := coalesce(nullif(current_setting('dsql.max_transaction_bytes', true), ''), '10485760')::bigint;
+    size_cap bigint := sys.__size_cap();
     size_before bigint;
 BEGIN
     IF TG_OP = 'DELETE' THEN
@@ -206,25 +212,26 @@ CREATE OR REPLACE FUNCTION sys.__size_triggers(p_table regclass) RETURNS void
 LANGUAGE plpgsql AS $f$
 DECLARE
     args text;
+    trg record;
 BEGIN
     SELECT string_agg(quote_literal(a.attname), ', ' ORDER BY i.indexrelid, k.pos) INTO args
     FROM pg_index i
     CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
     WHERE i.indrelid = p_table AND NOT i.indisprimary;
-    -- Not DROP … IF EXISTS: its NOTICE for a new table would reach the client.
-    IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = p_table AND tgname = 'dsql_rows_ins') THEN
-        EXECUTE format('DROP TRIGGER dsql_rows_ins ON %s', p_table);
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = p_table AND tgname = 'dsql_rows_upd') THEN
-        EXECUTE format('DROP TRIGGER dsql_rows_upd ON %s', p_table);
-    END IF;
-    EXECUTE format('CREATE TRIGGER dsql_rows_ins AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION sys.__count_rows(%s)', p_table, coalesce(args, ''));
-    EXECUTE format('CREATE TRIGGER dsql_rows_upd AFTER UPDATE ON %s REFERENCING NEW TABLE AS new_rows '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION sys.__count_rows(%s)', p_table, coalesce(args, ''));
+    FOR trg IN SELECT * FROM (VALUES ('dsql_rows_ins', 'INSERT'), ('dsql_rows_upd', 'UPDATE')) AS v(name, event) LOOP
+        -- Not DROP … IF EXISTS: its NOTICE for a new table would reach the client.
+        IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = p_table AND tgname = trg.name) THEN
+            EXECUTE format('DROP TRIGGER %I ON %s', trg.name, p_table);
+        END IF;
+        EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s REFERENCING NEW TABLE AS new_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION sys.__count_rows(%s)',
+                       trg.name, trg.event, p_table, coalesce(args, ''));
+    END LOOP;
 END
-$f$;-- Every new table gets the row-counting triggers (DSQL has no user
+$f$;
+
+-- Every new table gets the row-counting triggers (DSQL has no user
 -- triggers, so nothing else uses them).
 CREATE OR REPLACE FUNCTION sys.__ddl_end() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $f$
